@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/**
+ * The one schema for pipeline.yaml. Source settings are validated by each connector's own
+ * `configSchema` (see `buildPipelineConfigSchema`), so this file never imports a connector.
+ * Credentials are never in the file: only the names of secrets.
+ */
+
+const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+export const IsoDate = z.string().regex(isoDate, { message: 'write a date as YYYY-MM-DD, e.g. 2026-01-31' });
+
+export const Locale = z.enum(['ko', 'en']);
+export type Locale = z.infer<typeof Locale>;
+
+export const TimeZone = z.string().refine(isValidTimeZone, {
+  message: 'write an IANA time zone name, e.g. Asia/Seoul or America/New_York',
+});
+
+export const SecretName = z.string().min(1).regex(/^[A-Za-z0-9/_+=.@-]+$/, {
+  message: 'write the name of a secret (letters, digits and /_+=.@-), never the credential itself',
+});
+
+/** What every source has, whatever its type. Each connector extends this. */
+export const SourceBase = z.object({
+  id: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, {
+    message: 'write a short id of lowercase letters, digits, - or _ that starts with a letter, e.g. web_shop',
+  }),
+  type: z.string(),
+  /** Run this source against its bundled sandbox instead of the vendor (no credentials needed). */
+  sandbox: z.object({
+    seed: z.number().int().default(42),
+  }).optional(),
+});
+export type SourceBase = z.infer<typeof SourceBase>;
+
+export const Recipient = z.object({
+  email: z.email({ message: 'write an email address, e.g. kim@example.com' }),
+  name: z.string().min(1).optional(),
+  locale: Locale.default('ko'),
+  /** Times in the emails are shown in this zone; defaults to the business time zone. */
+  timezone: TimeZone.optional(),
+});
+export type Recipient = z.infer<typeof Recipient>;
+
+export const Grain = z.enum(['day', 'week', 'month']);
+export type Grain = z.infer<typeof Grain>;
+
+export const Severity = z.enum(['info', 'warning', 'critical']);
+export type Severity = z.infer<typeof Severity>;
+
+export const Goal = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'write an id of lowercase letters, digits, - or _' }),
+  /** A KPI id from the catalog (see `kpi validate` for the list). */
+  kpi: z.string(),
+  /** Which slice of the KPI, e.g. `{ channel_group: Organic Social }`; omit for the whole. */
+  segment: z.record(z.string(), z.string()).optional(),
+  grain: Grain.default('week'),
+  target: z.number({ message: 'write the target as a number; rates as fractions, e.g. 0.05 for 5%' }),
+  direction: z.enum(['at_least', 'at_most'], { message: 'write at_least (higher is good) or at_most (lower is good)' }),
+  owner: z.string().min(1, { message: 'name the person who owns this KPI (KPI 책임자)' }),
+  /** Email addresses; each must be listed under `recipients`. */
+  recipients: z.array(z.email()).min(1, { message: 'list at least one recipient email' }),
+  severity: Severity.default('warning'),
+  description: z.string().optional(),
+});
+export type Goal = z.infer<typeof Goal>;
+
+export const KpiSettings = z.object({
+  /** GA4 event names that count as micro-conversions (newsletter sign-up, download, webinar registration). */
+  microConversionEvents: z.array(z.string().min(1)).default(['sign_up', 'file_download', 'generate_lead']),
+});
+export type KpiSettings = z.infer<typeof KpiSettings>;
+
+export const SnapshotSettings = z.object({
+  /** How far back each daily snapshot recomputes (aligned down to a month start). */
+  historyDays: z.number().int().min(7).max(1100).default(100),
+});
+
+export const EmailSettings = z.object({
+  from: z.string().min(3, { message: 'write the sender, e.g. "KPI 알림 <kpi@example.com>"' }),
+  /** Link shown in every email: the team's dashboard. */
+  dashboardUrl: z.url().optional(),
+  /** Where data problems go (late sources, failed runs). */
+  dataTeam: z.email().optional(),
+});
+
+/** The parts of pipeline.yaml that do not depend on which connectors exist. */
+export const PipelineConfigBase = z.object({
+  version: z.literal(1, { message: 'write version: 1' }),
+  project: z.string().min(1).default('kpi-pipeline'),
+  timezone: TimeZone.default('Asia/Seoul'),
+  currency: z.string().regex(/^[A-Z]{3}$/, { message: 'write an ISO 4217 currency code, e.g. KRW or USD' }).default('KRW'),
+  sources: z.array(SourceBase).default([]),
+  kpis: KpiSettings.default({ microConversionEvents: ['sign_up', 'file_download', 'generate_lead'] }),
+  snapshot: SnapshotSettings.default({ historyDays: 100 }),
+  recipients: z.array(Recipient).default([]),
+  goals: z.array(Goal).default([]),
+  email: EmailSettings,
+});
+export type PipelineConfig = z.infer<typeof PipelineConfigBase>;
+
+function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

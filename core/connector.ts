@@ -1,0 +1,80 @@
+import type { z } from 'zod';
+import type { SourceBase } from './config/schema.ts';
+import type { Logger } from './log.ts';
+import type { SecretStore } from './secrets.ts';
+import type { Row, TableSchema } from './table/schema.ts';
+
+/**
+ * The connector contract. A connector is a folder: `client.ts` is its only file that imports the
+ * vendor library; streams are declared as data; mappers are pure; a sandbox lives beside it.
+ */
+
+/**
+ * - overwrite_partition: reports that vendors revise (GA4, ads) — each run replaces whole `dt=` partitions.
+ * - append: CRM objects — each run appends the versions it read.
+ */
+export type WriteMode = 'overwrite_partition' | 'append';
+
+/** A date window, both ends inclusive, as YYYY-MM-DD. */
+export interface DateWindow {
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface ReadContext {
+  /** The dates to (re)read: the stored cursor minus the lookback window, up to the last complete day. */
+  readonly window: DateWindow;
+  readonly log: Logger;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * What a stream's `read` yields:
+ * - rows: mapped rows, ready for the writer
+ * - checkpoint: every row up to and including `through` has been yielded; for
+ *   overwrite_partition streams every partition in `covers` is complete and replaces the old one.
+ * - partial: the stream stopped early on purpose (quota, API limit); the run resumes from the last checkpoint.
+ */
+export type StreamEvent =
+  | { readonly kind: 'rows'; readonly rows: readonly Row[] }
+  | { readonly kind: 'checkpoint'; readonly through: string; readonly covers: DateWindow }
+  | { readonly kind: 'partial'; readonly reason: string };
+
+export interface StreamDefinition {
+  /** Also the public table name. */
+  readonly table: TableSchema;
+  readonly primaryKey: readonly string[];
+  /** The column the cursor advances on (a date for reports). */
+  readonly cursorField: string;
+  /** The YYYY-MM-DD column that picks a row's `dt=` partition. */
+  readonly partitionField: string;
+  readonly writeMode: WriteMode;
+  /** Days re-read before the cursor on every run, because the vendor revises them. */
+  readonly lookbackDays: number;
+  read(context: ReadContext): AsyncIterable<StreamEvent>;
+}
+
+export interface ConnectorDependencies {
+  readonly secrets: SecretStore;
+  readonly log: Logger;
+}
+
+/** A sandbox a connector ships: a local server speaking the vendor's wire format. */
+export interface RunningSandbox {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export interface Connector<Config extends SourceBase = SourceBase> {
+  readonly type: string;
+  /** Validates one `sources[]` entry of this type; extends SourceBase. */
+  readonly configSchema: z.ZodType<Config>;
+  /** Every table this connector can write, for the query engine and the catalog, even before a sync. */
+  readonly tables: readonly TableSchema[];
+  streams(config: Config, dependencies: ConnectorDependencies): readonly StreamDefinition[];
+  /**
+   * Starts the bundled sandbox for this source and returns the config pointed at it, with the
+   * secrets (by name) that config now refers to.
+   */
+  startSandbox?(config: Config, options: { anchorDate: string }): Promise<{ sandbox: RunningSandbox; config: Config; secrets: Record<string, string> }>;
+}

@@ -1,0 +1,74 @@
+/**
+ * Typed errors. Every error carries context (source, stream, HTTP status…) and its cause;
+ * `userFacing` errors are printed as a message without a stack trace by the CLI.
+ */
+export interface ErrorContext {
+  readonly source?: string;
+  readonly stream?: string;
+  readonly status?: number;
+  readonly [key: string]: unknown;
+}
+
+export class KpiError extends Error {
+  readonly context: ErrorContext;
+  /** A mistake the user can fix (bad config, bad argument): shown without a stack trace. */
+  readonly userFacing: boolean = false;
+
+  constructor(message: string, options: { cause?: unknown; context?: ErrorContext } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.context = options.context ?? {};
+  }
+}
+
+/** One problem in pipeline.yaml: where it is and what to write instead. */
+export interface ConfigProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class ConfigError extends KpiError {
+  override readonly userFacing = true;
+  readonly problems: readonly ConfigProblem[];
+  readonly file: string;
+
+  constructor(file: string, problems: readonly ConfigProblem[]) {
+    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n` +
+      problems.map((p) => `  - ${p.path || '(top level)'}: ${p.message}`).join('\n'));
+    this.problems = problems;
+    this.file = file;
+  }
+}
+
+/** A bad command-line argument. */
+export class UsageError extends KpiError {
+  override readonly userFacing = true;
+}
+
+/** A source API call failed (after retries, where the failure was retryable). */
+export class SourceError extends KpiError {
+  readonly retryable: boolean;
+  /** The server's own wait hint (Retry-After or a vendor header), in ms. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: { cause?: unknown; context: ErrorContext; retryable?: boolean; retryAfterMs?: number }) {
+    super(message, options);
+    this.retryable = options.retryable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** A missing or malformed secret. The message names the secret, never its value. */
+export class SecretError extends KpiError {
+  override readonly userFacing = true;
+}
+
+export class QueryError extends KpiError {}
+
+export class LakeError extends KpiError {}
+
+export class MailError extends KpiError {}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

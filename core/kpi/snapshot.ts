@@ -1,0 +1,147 @@
+import type { Grain, KpiSettings } from '../config/schema.ts';
+import { addDays, endOfMonth, maxDate, minDate, startOfMonth } from '../dates.ts';
+import { encodeParquet } from '../lake/parquet.ts';
+import type { ObjectStore } from '../lake/object-store.ts';
+import type { Logger } from '../log.ts';
+import type { QueryEngine, QueryRow } from '../query/query-engine.ts';
+import type { DateWindow } from '../connector.ts';
+import type { KpiDefinition, KpiSnapshotRow } from './definition.ts';
+import { measureById, type Measure } from './measures.ts';
+import { renderTableSnapshotSql } from './snapshot-sql.ts';
+import { kpiSnapshotsTable, snapshotKey } from './snapshot-table.ts';
+
+export const snapshotGrains: readonly Grain[] = ['day', 'week', 'month'];
+
+export interface SnapshotOptions {
+  readonly engine: QueryEngine;
+  readonly store: ObjectStore;
+  readonly kpis: readonly KpiDefinition[];
+  /** Per table, the dates for which its data is complete (from the sync cursors). */
+  readonly coverage: ReadonlyMap<string, DateWindow>;
+  /** The last complete day in the business time zone. */
+  readonly asOf: string;
+  readonly historyDays: number;
+  readonly settings: KpiSettings;
+  readonly log: Logger;
+  readonly now?: Date;
+}
+
+export interface SnapshotResult {
+  readonly rows: readonly KpiSnapshotRow[];
+  readonly key: string;
+  readonly queries: number;
+  readonly skipped: ReadonlyArray<{ readonly kpi: string; readonly reason: string }>;
+}
+
+/** Computes every KPI over complete periods and replaces the snapshot file of `asOf`. */
+export async function computeSnapshot(options: SnapshotOptions): Promise<SnapshotResult> {
+  const { engine, kpis, coverage, asOf, log } = options;
+  const computedAt = options.now ?? new Date();
+  const skipped: Array<{ kpi: string; reason: string }> = [];
+
+  const computable = kpis.filter((kpi) => {
+    const missing = kpiTables(kpi).filter((t) => !coverage.has(t));
+    if (missing.length > 0) skipped.push({ kpi: kpi.id, reason: `no synced data in ${missing.join(', ')}` });
+    return missing.length === 0;
+  });
+
+  // One query per table with every measure and segment its KPIs need.
+  const sums = new Map<string, Record<string, number>>();
+  let queries = 0;
+  for (const [table, needs] of tableNeeds(computable)) {
+    const window = tableWindow(coverage.get(table)!, asOf, options.historyDays);
+    if (!window) continue;
+    const sql = renderTableSnapshotSql({
+      table, measures: [...needs.measures], segments: [...needs.segments], grains: snapshotGrains,
+      from: window.from, to: window.to, settings: options.settings,
+    });
+    log.info(`computing ${needs.measures.size} measures from ${table} (${window.from} … ${window.to})`);
+    const result = await engine.query(sql);
+    queries++;
+    for (const row of result) collectSums(sums, row, needs.measures, [...needs.segments]);
+  }
+
+  const rows: KpiSnapshotRow[] = [];
+  for (const kpi of computable) {
+    const windows = kpiTables(kpi).map((t) => tableWindow(coverage.get(t)!, asOf, options.historyDays));
+    if (windows.some((w) => !w)) continue;
+    const from = windows.reduce((acc, w) => maxDate(acc, w!.from), '0000-01-01');
+    const to = windows.reduce((acc, w) => minDate(acc, w!.to), '9999-12-31');
+    for (const [key, values] of sums) {
+      const [grain, periodStart, dimension, segmentValue] = key.split('\u0000') as [Grain, string, string, string];
+      if (dimension !== '' && !kpi.segments.includes(dimension)) continue;
+      const periodEnd = periodEndOf(grain, periodStart);
+      if (periodStart < from || periodEnd > to) continue; // complete periods only
+      const numerator = values[kpi.numerator];
+      const denominator = kpi.denominator === undefined ? null : values[kpi.denominator];
+      if (numerator === undefined || denominator === undefined) continue;
+      rows.push({
+        snapshot_date: asOf, kpi_id: kpi.id, grain,
+        segment_dimension: dimension === '' ? null : dimension,
+        segment_value: dimension === '' ? null : segmentValue,
+        period_start: periodStart, period_end: periodEnd,
+        value: kpiValue(kpi, numerator, denominator),
+        numerator, denominator,
+        gate_volume: kpi.gate ? values[kpi.gate.measure] ?? 0 : null,
+        computed_at: computedAt,
+      });
+    }
+  }
+  rows.sort((a, b) => a.kpi_id.localeCompare(b.kpi_id) || a.grain.localeCompare(b.grain) ||
+    (a.segment_value ?? '').localeCompare(b.segment_value ?? '') || a.period_start.localeCompare(b.period_start));
+
+  const key = snapshotKey(asOf);
+  await options.store.put(key, encodeParquet(kpiSnapshotsTable, rows), 'application/vnd.apache.parquet');
+  return { rows, key, queries, skipped };
+}
+
+/** Ratio of sums; a complement KPI is 1 − ratio; null when the denominator is zero. */
+export function kpiValue(kpi: KpiDefinition, numerator: number, denominator: number | null): number | null {
+  if (denominator === null) return numerator * (kpi.scale ?? 1);
+  if (denominator === 0) return null;
+  const ratio = numerator / denominator;
+  return (kpi.complement ? 1 - ratio : ratio) * (kpi.scale ?? 1);
+}
+
+export function periodEndOf(grain: Grain, periodStart: string): string {
+  switch (grain) {
+    case 'day': return periodStart;
+    case 'week': return addDays(periodStart, 6);
+    case 'month': return endOfMonth(periodStart);
+  }
+}
+
+function kpiTables(kpi: KpiDefinition): string[] {
+  const ids = [kpi.numerator, kpi.denominator, kpi.gate?.measure].filter((id): id is string => id !== undefined);
+  return [...new Set(ids.map((id) => measureById.get(id)!.table))];
+}
+
+function tableNeeds(kpis: readonly KpiDefinition[]): Map<string, { measures: Set<Measure>; segments: Set<string> }> {
+  const needs = new Map<string, { measures: Set<Measure>; segments: Set<string> }>();
+  for (const kpi of kpis) {
+    for (const id of [kpi.numerator, kpi.denominator, kpi.gate?.measure]) {
+      if (id === undefined) continue;
+      const measure = measureById.get(id)!;
+      let need = needs.get(measure.table);
+      if (!need) needs.set(measure.table, (need = { measures: new Set(), segments: new Set() }));
+      need.measures.add(measure);
+      for (const segment of kpi.segments) need.segments.add(segment);
+    }
+  }
+  return needs;
+}
+
+/** The dates to scan: a fixed history aligned to a month start, inside what was synced. */
+function tableWindow(coverage: DateWindow, asOf: string, historyDays: number): DateWindow | undefined {
+  const from = maxDate(startOfMonth(addDays(asOf, -historyDays)), coverage.from);
+  const to = minDate(asOf, coverage.to);
+  return from <= to ? { from, to } : undefined;
+}
+
+function collectSums(sums: Map<string, Record<string, number>>, row: QueryRow, measures: Set<Measure>, segments: string[]): void {
+  const segment = segments.find((s) => row[`g_${s}`] === 0);
+  const key = [row.grain, row.period_start, segment ?? '', segment ? String(row[segment]) : ''].join('\u0000');
+  let values = sums.get(key);
+  if (!values) sums.set(key, (values = {}));
+  for (const measure of measures) values[measure.id] = Number(row[`m_${measure.id}`] ?? 0);
+}

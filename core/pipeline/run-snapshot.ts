@@ -1,0 +1,23 @@
+import type { ConfiguredSource } from '../config/load-config.ts';
+import type { PipelineConfig } from '../config/schema.ts';
+import type { ObjectStore } from '../lake/object-store.ts';
+import type { Logger } from '../log.ts';
+import type { QueryEngine } from '../query/query-engine.ts';
+import { kpiCatalog } from '../kpi/catalog.ts';
+import { computeSnapshot, type SnapshotResult } from '../kpi/snapshot.ts';
+import { tableCoverage } from './sources.ts';
+
+export async function runSnapshot(options: {
+  readonly config: PipelineConfig;
+  readonly sources: readonly ConfiguredSource[];
+  readonly store: ObjectStore;
+  readonly engine: QueryEngine;
+  readonly asOf: string;
+  readonly log: Logger;
+}): Promise<SnapshotResult> {
+  const coverage = await tableCoverage(options.store, options.sources);
+  return computeSnapshot({
+    engine: options.engine, store: options.store, kpis: kpiCatalog, coverage, asOf: options.asOf,
+    historyDays: options.config.snapshot.historyDays, settings: options.config.kpis, log: options.log,
+  });
+}

@@ -1,0 +1,46 @@
+import type { ConfiguredSource } from '../config/load-config.ts';
+import type { DateWindow } from '../connector.ts';
+import { addDays } from '../dates.ts';
+import { UsageError } from '../errors.ts';
+import type { ObjectStore } from '../lake/object-store.ts';
+import type { Logger } from '../log.ts';
+import type { SecretStore } from '../secrets.ts';
+import { syncStream, type StreamSyncResult } from '../sync/sync-stream.ts';
+import { streamsOf } from './sources.ts';
+
+export interface RunSyncOptions {
+  readonly sources: readonly ConfiguredSource[];
+  readonly store: ObjectStore;
+  readonly secrets: SecretStore;
+  readonly log: Logger;
+  readonly lastCompleteDay: string;
+  readonly onlySource?: string;
+  readonly backfill?: Partial<DateWindow>;
+  readonly runId?: string;
+}
+
+/** Syncs every stream of every (or one) source, one after another. */
+export async function runSync(options: RunSyncOptions): Promise<StreamSyncResult[]> {
+  const { store, secrets, log, lastCompleteDay } = options;
+  const selected = options.onlySource ? options.sources.filter((s) => s.config.id === options.onlySource) : options.sources;
+  if (options.onlySource && selected.length === 0) {
+    throw new UsageError(`no source with id "${options.onlySource}"; the config has: ${options.sources.map((s) => s.config.id).join(', ') || 'none'}`);
+  }
+  const runId = options.runId ?? new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14);
+  const results: StreamSyncResult[] = [];
+  for (const source of selected) {
+    const initialFrom = initialStart(source.config as { startDate?: string; backfillDays?: number }, lastCompleteDay);
+    for (const stream of streamsOf(source, secrets, log)) {
+      const streamLog = log.child({ source: source.config.id, stream: stream.table.name });
+      results.push(await syncStream({
+        store, sourceId: source.config.id, stream, runId, lastCompleteDay, initialFrom, log: streamLog,
+        ...(options.backfill ? { backfill: options.backfill } : {}),
+      }));
+    }
+  }
+  return results;
+}
+
+function initialStart(config: { startDate?: string; backfillDays?: number }, lastCompleteDay: string): string {
+  return config.startDate ?? addDays(lastCompleteDay, 1 - (config.backfillDays ?? 90));
+}
