@@ -184,7 +184,7 @@ function describeAlert(evaluation: GoalEvaluation, locale: Locale, currency: str
     atMost,
     gap: formatGap(evaluation.gap, evaluation.gapRatio, kpi.unit, locale, currency),
     owner: goal.owner,
-    definition: kpi.definition,
+    definition: kpi.definition[locale],
     note: goal.description ?? null,
     trend: trendPoints.length < 2
       ? null

@@ -7,58 +7,58 @@ import type { KpiDefinition } from './definition.ts';
 export const kpiCatalog: readonly KpiDefinition[] = [
   {
     id: 'sessions', name: { ko: '세션 수 (웹사이트 트래픽)', en: 'Sessions' },
-    definition: 'Σ sessions', unit: 'count', direction: 'higher_is_better', category: 'acquisition',
+    definition: { ko: 'Σ 세션', en: 'Σ sessions' }, unit: 'count', direction: 'higher_is_better', category: 'acquisition',
     table: 'ga4_traffic_daily', numerator: 'sessions', segments: ['channel_group'],
   },
   {
     // Summed over the days of a week or month: users who came on several days count once per day.
     id: 'total_users', name: { ko: '사용자 수', en: 'Users' },
-    definition: 'Σ daily total users', unit: 'count', direction: 'higher_is_better', category: 'acquisition',
+    definition: { ko: 'Σ 일별 사용자 수', en: 'Σ daily total users' }, unit: 'count', direction: 'higher_is_better', category: 'acquisition',
     table: 'ga4_traffic_daily', numerator: 'total_users', segments: ['channel_group'],
   },
   {
     id: 'new_users', name: { ko: '신규 사용자 수', en: 'New users' },
-    definition: 'Σ new users', unit: 'count', direction: 'higher_is_better', category: 'acquisition',
+    definition: { ko: 'Σ 신규 사용자', en: 'Σ new users' }, unit: 'count', direction: 'higher_is_better', category: 'acquisition',
     table: 'ga4_traffic_daily', numerator: 'new_users', segments: ['channel_group'],
   },
   {
     id: 'engagement_rate', name: { ko: '참여율', en: 'Engagement rate' },
-    definition: 'Σ engaged sessions / Σ sessions', unit: 'ratio', direction: 'higher_is_better', category: 'engagement',
+    definition: { ko: 'Σ 참여 세션 / Σ 세션', en: 'Σ engaged sessions / Σ sessions' }, unit: 'ratio', direction: 'higher_is_better', category: 'engagement',
     table: 'ga4_traffic_daily', numerator: 'engaged_sessions', denominator: 'sessions',
     gate: { measure: 'sessions', min: 200 }, segments: ['channel_group'],
   },
   {
     id: 'avg_engagement_time', name: { ko: '평균 사용자 참여 시간', en: 'Average engagement time' },
-    definition: 'Σ user engagement duration (s) / Σ total users', unit: 'duration', direction: 'higher_is_better', category: 'engagement',
+    definition: { ko: 'Σ 사용자 참여 시간(초) / Σ 사용자 수', en: 'Σ user engagement duration (s) / Σ total users' }, unit: 'duration', direction: 'higher_is_better', category: 'engagement',
     table: 'ga4_traffic_daily', numerator: 'engagement_duration_s', denominator: 'total_users',
     gate: { measure: 'total_users', min: 200 }, segments: ['channel_group'],
   },
   {
     id: 'conversion_rate', name: { ko: '전환율', en: 'Conversion rate' },
-    definition: 'Σ key events / Σ sessions', unit: 'ratio', direction: 'higher_is_better', category: 'conversion',
+    definition: { ko: 'Σ 주요 이벤트(전환) / Σ 세션', en: 'Σ key events / Σ sessions' }, unit: 'ratio', direction: 'higher_is_better', category: 'conversion',
     table: 'ga4_traffic_daily', numerator: 'key_events', denominator: 'sessions',
     gate: { measure: 'sessions', min: 200 }, segments: ['channel_group'],
   },
   {
     id: 'micro_conversion_rate', name: { ko: '고객 참여율 지수 (마이크로 전환율)', en: 'Micro-conversion rate' },
-    definition: 'Σ micro-conversion events (kpis.microConversionEvents) / Σ sessions', unit: 'ratio', direction: 'higher_is_better',
+    definition: { ko: 'Σ 마이크로 전환 이벤트(kpis.microConversionEvents) / Σ 세션', en: 'Σ micro-conversion events (kpis.microConversionEvents) / Σ sessions' }, unit: 'ratio', direction: 'higher_is_better',
     category: 'engagement', table: 'ga4_events_daily', numerator: 'micro_conversions', denominator: 'sessions',
     gate: { measure: 'sessions', min: 200 }, segments: [],
   },
   {
     id: 'cart_abandonment_rate', name: { ko: '장바구니 이탈률', en: 'Cart abandonment rate' },
-    definition: '1 − Σ purchase events / Σ add_to_cart events', unit: 'ratio', direction: 'lower_is_better', category: 'conversion',
+    definition: { ko: '1 − Σ purchase 이벤트 / Σ add_to_cart 이벤트', en: '1 − Σ purchase events / Σ add_to_cart events' }, unit: 'ratio', direction: 'lower_is_better', category: 'conversion',
     table: 'ga4_events_daily', numerator: 'purchases', denominator: 'add_to_carts', complement: true,
     gate: { measure: 'add_to_carts', min: 50 }, segments: [],
   },
   {
     id: 'revenue_web', name: { ko: '웹 매출', en: 'Web revenue' },
-    definition: 'Σ purchase revenue', unit: 'currency', direction: 'higher_is_better', category: 'revenue',
+    definition: { ko: 'Σ 구매 매출', en: 'Σ purchase revenue' }, unit: 'currency', direction: 'higher_is_better', category: 'revenue',
     table: 'ga4_traffic_daily', numerator: 'purchase_revenue', segments: ['channel_group'],
   },
   {
     id: 'average_order_value', name: { ko: '평균 구매 금액', en: 'Average purchase value' },
-    definition: 'Σ purchase revenue / Σ transactions', unit: 'currency', direction: 'higher_is_better', category: 'revenue',
+    definition: { ko: 'Σ 구매 매출 / Σ 거래 수', en: 'Σ purchase revenue / Σ transactions' }, unit: 'currency', direction: 'higher_is_better', category: 'revenue',
     table: 'ga4_traffic_daily', numerator: 'purchase_revenue', denominator: 'transactions',
     gate: { measure: 'transactions', min: 20 }, segments: ['channel_group'],
   },

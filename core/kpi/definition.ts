@@ -12,7 +12,8 @@ export type KpiCategory = 'acquisition' | 'engagement' | 'conversion' | 'revenue
 export interface KpiDefinition {
   readonly id: string;
   readonly name: { readonly ko: string; readonly en: string };
-  readonly definition: string;
+  /** One line: numerator, denominator and what they count, in each language. */
+  readonly definition: { readonly ko: string; readonly en: string };
   readonly unit: KpiUnit;
   readonly direction: KpiDirection;
   readonly category: KpiCategory;

@@ -15,7 +15,7 @@ import { renderAlertEmail } from '../../core/email/render-alert-email.ts';
 const conversionRate: KpiDefinition = {
   id: 'conversion_rate',
   name: { ko: '전환율', en: 'Conversion rate' },
-  definition: 'key_events / sessions',
+  definition: { ko: 'Σ 주요 이벤트 / Σ 세션', en: 'key_events / sessions' },
   unit: 'ratio',
   direction: 'higher_is_better',
   category: 'conversion',

@@ -9,7 +9,7 @@ import { renderAlertEmail, type AlertEmailInput } from '../../core/email/render-
 const conversionRate: KpiDefinition = {
   id: 'conversion_rate',
   name: { ko: '전환율', en: 'Conversion rate' },
-  definition: 'key_events / sessions',
+  definition: { ko: 'Σ 주요 이벤트 / Σ 세션', en: 'key_events / sessions' },
   unit: 'ratio',
   direction: 'higher_is_better',
   category: 'conversion',
@@ -23,7 +23,7 @@ const bounceRate: KpiDefinition = {
   ...conversionRate,
   id: 'bounce_rate',
   name: { ko: '이탈률', en: 'Bounce rate' },
-  definition: '1 - engaged_sessions / sessions',
+  definition: { ko: '1 − Σ 참여 세션 / Σ 세션', en: '1 - engaged_sessions / sessions' },
   direction: 'lower_is_better',
   category: 'engagement',
   numerator: 'engaged_sessions',
@@ -34,7 +34,7 @@ const revenue: KpiDefinition = {
   ...conversionRate,
   id: 'revenue',
   name: { ko: '매출', en: 'Revenue' },
-  definition: 'sum of purchase revenue',
+  definition: { ko: 'Σ 구매 매출', en: 'sum of purchase revenue' },
   unit: 'currency',
   category: 'revenue',
   numerator: 'purchase_revenue',
@@ -167,7 +167,9 @@ describe('renderAlertEmail HTML', () => {
     expect(html).toContain('>Park<');
     expect(html).toContain('>심각<');
     expect(html).toContain('>경고<');
-    expect(html).toContain('key_events / sessions');
+    // The definition is in the recipient's language.
+    expect(html).toContain('Σ 주요 이벤트 / Σ 세션');
+    expect(html).not.toContain('key_events / sessions');
     expect(html).toContain('kim@example.com 주소가 Acme 마케팅 프로젝트의 목표 &#39;bounce_weekly&#39;, &#39;conversion_weekly&#39; 및 &#39;revenue_monthly&#39;의 수신자로 등록되어');
   });
 
@@ -191,7 +193,7 @@ describe('renderAlertEmail HTML', () => {
     const hostileKpi: KpiDefinition = {
       ...conversionRate,
       name: { ko: '<script>alert("ko")</script>', en: '<script>alert("en")</script>' },
-      definition: 'a "quoted" <b>definition</b>',
+      definition: { ko: 'a "quoted" <b>definition</b>', en: 'a "quoted" <b>definition</b>' },
     };
     const evaluation = breached({ goal: goal({ owner: 'Kim "<img src=x onerror=alert(1)>"' }), kpi: hostileKpi });
     const dashboardUrl = 'https://dash.example.com/?a=1&b="><script>x</script>';
