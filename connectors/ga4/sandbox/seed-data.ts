@@ -10,7 +10,11 @@
  * anchorDate, transactions and key events fall by ~45% while sessions and the funnel up to
  * begin_checkout stay as they were (a broken checkout), so the conversion-rate alert has something to find.
  */
-import { addDays, daysBetween, isoWeekday } from '../../../core/dates.ts';
+import { daysBetween, isoWeekday } from '../../../core/dates.ts';
+import { between, count, jitter, randomCount, rngFor as seededRng } from '../../sandbox-kit/seeded-random.ts';
+import { dipConversionFactor, inPlantedDip, plantedDipRange } from '../../sandbox-kit/shop-story.ts';
+
+export { plantedDipRange };
 
 export interface TrafficFact {
   date: string; // YYYY-MM-DD, property time zone
@@ -85,61 +89,14 @@ const dailyGrowth = 0.001;
 const dayNoise = 0.05;
 const rowNoise = 0.08;
 const averageOrderValueKrw = 58_000;
-/** Multiplier on transactions and lead sign-ups inside the planted dip. */
-const dipFactor = 0.55;
-
-/** FNV-1a, 32-bit. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-function mulberry32(state: number): () => number {
-  let a = state >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+const dipFactor = dipConversionFactor;
 
 function rngFor(options: SeedOptions, date: string, key: string): () => number {
-  return mulberry32(hash(`${options.seed}|${date}|${key}`));
-}
-
-/** Uniform in [1 − spread, 1 + spread]. */
-function jitter(random: () => number, spread: number): number {
-  return 1 + (random() * 2 - 1) * spread;
-}
-
-function between(random: () => number, low: number, high: number): number {
-  return low + random() * (high - low);
-}
-
-function count(value: number): number {
-  return Math.max(0, Math.round(value));
-}
-
-/** Unbiased rounding for small counts (a channel with 0.6 expected purchases has 0 or 1, 0.6 on average). */
-function randomCount(random: () => number, value: number): number {
-  return Math.max(0, Math.floor(value + random()));
-}
-
-/** The planted dip: Monday of the last complete ISO week (Mon–Sun) before anchorDate, through anchorDate. */
-export function plantedDipRange(anchorDate: string): { from: string; to: string } {
-  const lastSunday = addDays(anchorDate, -(isoWeekday(anchorDate) % 7 || 7));
-  return { from: addDays(lastSunday, -6), to: anchorDate };
+  return seededRng(options.seed, date, key);
 }
 
 function inDip(date: string, anchorDate: string): boolean {
-  const dip = plantedDipRange(anchorDate);
-  return date >= dip.from && date <= dip.to;
+  return inPlantedDip(date, anchorDate);
 }
 
 /** The day's traffic by channel group / source / medium / campaign. Empty after anchorDate. */

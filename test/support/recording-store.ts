@@ -1,0 +1,42 @@
+import type { ObjectStore } from '../../core/lake/object-store.ts';
+
+/** One call a RecordingStore saw, in order. */
+export interface StoreCall {
+  readonly operation: 'put' | 'delete';
+  readonly keys: readonly string[];
+  /** For a put: every key the inner store held just before this put (its own key excluded unless overwritten). */
+  readonly existingBefore: readonly string[];
+}
+
+/** Wraps a store and records every put and delete with what the store held at that moment. */
+export class RecordingStore implements ObjectStore {
+  readonly calls: StoreCall[] = [];
+  readonly #inner: ObjectStore;
+
+  constructor(inner: ObjectStore) {
+    this.#inner = inner;
+  }
+
+  get location(): string {
+    return this.#inner.location;
+  }
+
+  async put(key: string, body: Uint8Array | string, contentType?: string): Promise<void> {
+    const existingBefore = await this.#inner.list('');
+    this.calls.push({ operation: 'put', keys: [key], existingBefore });
+    await this.#inner.put(key, body, contentType);
+  }
+
+  get(key: string): Promise<Uint8Array | undefined> {
+    return this.#inner.get(key);
+  }
+
+  list(prefix: string): Promise<string[]> {
+    return this.#inner.list(prefix);
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    this.calls.push({ operation: 'delete', keys: [...keys], existingBefore: [] });
+    await this.#inner.delete(keys);
+  }
+}
