@@ -33,7 +33,8 @@ export async function withRetry<T>(
       const decision = classify(error);
       if (!decision.retryable || attempt >= policy.attempts) throw error;
       const backoff = Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      const delay = Math.min(policy.maxDelayMs, Math.max(backoff, decision.retryAfterMs ?? 0));
+      // The server's hint is a floor, even past maxDelayMs: retrying sooner only burns an attempt.
+      const delay = Math.max(backoff, decision.retryAfterMs ?? 0);
       if (waited + delay > policy.maxTotalWaitMs) throw error;
       options.onRetry?.(error, delay, attempt);
       waited += delay;
@@ -44,9 +45,8 @@ export async function withRetry<T>(
 
 /** Retry-After as seconds or an HTTP date → ms. */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  if (!value || value.trim() === '') return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value) * 1000;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

@@ -1,3 +1,4 @@
+import { isIsoDate } from '../../core/dates.ts';
 import type { Row } from '../../core/table/schema.ts';
 import type { ReportRecord } from './report.ts';
 
@@ -12,8 +13,9 @@ export interface ReportContext {
 
 /** GA4's `YYYYMMDD` → `YYYY-MM-DD`. */
 export function toIsoDate(value: string | undefined): string {
-  if (!value || !/^\d{8}$/.test(value)) throw new TypeError(`GA4 date is not YYYYMMDD: ${JSON.stringify(value)}`);
-  return `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}`;
+  const date = value && /^\d{8}$/.test(value) ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}` : '';
+  if (!isIsoDate(date)) throw new TypeError(`GA4 date is not a YYYYMMDD calendar date: ${JSON.stringify(value)}`);
+  return date;
 }
 
 /** GA4 sends every metric as a string; a missing one counts as zero. */

@@ -39,7 +39,7 @@ export function parseConfig(text: string, file: string, connectors: readonly Con
     }));
   }
   const raw: unknown = document.toJS();
-  const base = PipelineConfigBase.safeParse(raw);
+  const base = PipelineConfigBase.safeParse(raw, { reportInput: true });
   const problems: ConfigProblem[] = base.success ? [] : toProblems(base.error);
 
   const sources: ConfiguredSource[] = [];
@@ -53,7 +53,7 @@ export function parseConfig(text: string, file: string, connectors: readonly Con
       problems.push({ path: `sources[${index}].type`, message: `unknown source type ${JSON.stringify(type)}; write one of: ${[...byType.keys()].join(', ')}` });
       return;
     }
-    const parsed = connector.configSchema.safeParse(entry);
+    const parsed = connector.configSchema.safeParse(entry, { reportInput: true });
     if (!parsed.success) {
       problems.push(...toProblems(parsed.error, `sources[${index}]`));
       return;
@@ -63,12 +63,16 @@ export function parseConfig(text: string, file: string, connectors: readonly Con
     sources.push({ config: parsed.data, connector });
   });
 
-  if (base.success) problems.push(...checkGoals(base.data));
+  // Goals are cross-checked even when another part of the file is wrong, so one run shows every problem.
+  const goalsAndRecipients = GoalsAndRecipients.safeParse(raw);
+  if (goalsAndRecipients.success) problems.push(...checkGoals(goalsAndRecipients.data));
   if (problems.length > 0 || !base.success) throw new ConfigError(file, dedupe(problems));
   return { file, config: { ...base.data, sources: sources.map((s) => s.config) }, sources };
 }
 
-function checkGoals(config: PipelineConfig): ConfigProblem[] {
+const GoalsAndRecipients = PipelineConfigBase.pick({ goals: true, recipients: true });
+
+function checkGoals(config: Pick<PipelineConfig, 'goals' | 'recipients'>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const recipients = new Set(config.recipients.map((r) => r.email.toLowerCase()));
   const goalIds = new Set<string>();
@@ -102,10 +106,31 @@ function checkGoals(config: PipelineConfig): ConfigProblem[] {
 }
 
 function toProblems(error: z.ZodError, prefix = ''): ConfigProblem[] {
-  return error.issues.map((issue) => ({
-    path: formatPath(prefix, issue.path),
-    message: issue.code === 'invalid_type' && issue.input === undefined ? `required: ${issue.message.replace(/^Invalid input: expected (\w+), received undefined$/, 'write a $1 here')}` : issue.message,
-  }));
+  return error.issues.map((issue) => ({ path: formatPath(prefix, issue.path), message: describeIssue(issue) }));
+}
+
+/** zod's own wording for type mistakes says what was wrong; these say what to write. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'invalid_type' || !issue.message.startsWith('Invalid input')) return issue.message;
+  const expected = issue.expected;
+  if (issue.input === undefined) {
+    return expected === 'object' ? 'required: add this section (see examples/pipeline.yaml)' : `required: write ${article(expected)} ${expected} here`;
+  }
+  if (expected === 'string' && typeof issue.input === 'number') {
+    return `write text here; quote numbers that are ids, e.g. "${issue.input}"`;
+  }
+  return `write ${article(expected)} ${expected} here, not ${describeValue(issue.input)}`;
+}
+
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? 'an' : 'a';
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'an empty value';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a section';
+  return `${typeof value} ${JSON.stringify(value)}`;
 }
 
 function formatPath(prefix: string, path: readonly PropertyKey[]): string {

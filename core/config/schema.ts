@@ -22,8 +22,10 @@ export const SecretName = z.string().min(1).regex(/^[A-Za-z0-9/_+=.@-]+$/, {
 
 /** What every source has, whatever its type. Each connector extends this. */
 export const SourceBase = z.object({
-  id: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, {
-    message: 'write a short id of lowercase letters, digits, - or _ that starts with a letter, e.g. web_shop',
+  // No '-': lake file names are `<source-id>-<run-id>-<n>.parquet`, so a '-' would let one source's
+  // files look like another's (web vs web-eu).
+  id: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, {
+    message: 'write a short id of lowercase letters, digits or _ that starts with a letter, e.g. web_shop',
   }),
   type: z.string(),
   /** Run this source against its bundled sandbox instead of the vendor (no credentials needed). */

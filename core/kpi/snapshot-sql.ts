@@ -5,8 +5,9 @@ import { identifier, quoteString } from '../query/sql.ts';
 import type { Measure } from './measures.ts';
 
 /**
- * One query per table: every needed measure, summed per grain × period, overall and per segment
- * dimension (GROUPING SETS), in a single scan (the grains come from a VALUES list, not a UNION).
+ * One query per table: every needed measure, summed per grain × period × every segment dimension,
+ * in a single scan (the grains come from a VALUES list, not a UNION). The overall and per-dimension
+ * totals are rolled up from these sums in TypeScript, which is exact because the measures are sums.
  * Written in the subset Trino (Athena v3) and DuckDB both run: no date_add/date_format, dates cast
  * back to DATE after date_trunc, sums cast to DOUBLE, partitions pruned on the `dt` string.
  */
@@ -32,12 +33,10 @@ export function renderTableSnapshotSql(query: TableSnapshotQuery): string {
   const segments = query.segments.map(identifier);
   const measureColumns = query.measures.map((m) => `m_${identifier(m.id)}`);
   const periodCase = `CASE g.grain ${query.grains.map((grain) => `WHEN ${quoteString(grain)} THEN ${periodStartSql[grain]}`).join(' ')} END`;
-  const groupingSets = [['grain', 'period_start'], ...segments.map((s) => ['grain', 'period_start', s])]
-    .map((set) => `(${set.join(', ')})`).join(', ');
 
   return [
     'SELECT grain, period_start',
-    ...segments.map((s) => `, ${s}, grouping(${s}) AS g_${s}`),
+    ...segments.map((s) => `, ${s}`),
     ...measureColumns.map((m) => `, SUM(${m}) AS ${m}`),
     'FROM (',
     `  SELECT g.grain, ${periodCase} AS period_start`,
@@ -47,6 +46,6 @@ export function renderTableSnapshotSql(query: TableSnapshotQuery): string {
     `  CROSS JOIN (VALUES ${query.grains.map((g) => `(${quoteString(g)})`).join(', ')}) AS g (grain)`,
     `  WHERE t.dt >= ${quoteString(query.from)} AND t.dt <= ${quoteString(query.to)}`,
     ') AS x',
-    `GROUP BY GROUPING SETS (${groupingSets})`,
+    `GROUP BY ${['grain', 'period_start', ...segments].join(', ')}`,
   ].join('\n');
 }

@@ -138,10 +138,19 @@ function tableWindow(coverage: DateWindow, asOf: string, historyDays: number): D
   return from <= to ? { from, to } : undefined;
 }
 
+/** Adds one result row to the overall sums of its period and to the sums of each of its segments. */
 function collectSums(sums: Map<string, Record<string, number>>, row: QueryRow, measures: Set<Measure>, segments: string[]): void {
-  const segment = segments.find((s) => row[`g_${s}`] === 0);
-  const key = [row.grain, row.period_start, segment ?? '', segment ? String(row[segment]) : ''].join('\u0000');
-  let values = sums.get(key);
-  if (!values) sums.set(key, (values = {}));
-  for (const measure of measures) values[measure.id] = Number(row[`m_${measure.id}`] ?? 0);
+  const keys = [
+    sumKey(String(row.grain), String(row.period_start), '', ''),
+    ...segments.map((s) => sumKey(String(row.grain), String(row.period_start), s, String(row[s]))),
+  ];
+  for (const key of keys) {
+    let values = sums.get(key);
+    if (!values) sums.set(key, (values = {}));
+    for (const measure of measures) values[measure.id] = (values[measure.id] ?? 0) + Number(row[`m_${measure.id}`] ?? 0);
+  }
+}
+
+function sumKey(grain: string, periodStart: string, dimension: string, value: string): string {
+  return [grain, periodStart, dimension, value].join('\u0000');
 }

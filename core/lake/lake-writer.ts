@@ -52,8 +52,8 @@ export async function appendToPartition(
   return { key, rows: rows.length, bytes: body.byteLength, removed: 0 };
 }
 
+/** `<source-id>.parquet` or `<source-id>-<run-id>-<n>.parquet`; source ids contain no '-' (see SourceBase). */
 function isFileOfSource(key: string, prefix: string, sourceId: string): boolean {
   const name = key.slice(prefix.length);
-  if (name.includes('/')) return false;
-  return name === `${sourceId}.parquet` || (name.startsWith(`${sourceId}-`) && name.endsWith('.parquet'));
+  return name === `${sourceId}.parquet` || /^-\d+-\d+\.parquet$/.test(name.startsWith(`${sourceId}-`) ? name.slice(sourceId.length) : '');
 }

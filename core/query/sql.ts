@@ -31,19 +31,28 @@ export function identifier(name: string): string {
   return name;
 }
 
-/** Replaces each `?` outside string literals with the next parameter as a literal. */
+/** Replaces each `?` outside string literals, quoted identifiers and comments with the next parameter as a literal. */
 export function bindParams(sql: string, params: readonly QueryParam[] = []): string {
   let out = '';
   let index = 0;
-  let inString = false;
-  for (const char of sql) {
-    if (char === "'") inString = !inString;
-    if (char === '?' && !inString) {
+  let quote: "'" | '"' | null = null;
+  let lineComment = false;
+  for (let i = 0; i < sql.length; i++) {
+    const char = sql[i]!;
+    if (lineComment) {
+      if (char === '\n') lineComment = false;
+    } else if (quote) {
+      if (char === quote) quote = null;
+    } else if (char === "'" || char === '"') {
+      quote = char;
+    } else if (char === '-' && sql[i + 1] === '-') {
+      lineComment = true;
+    } else if (char === '?') {
       if (index >= params.length) throw new QueryError(`query has more ? placeholders than the ${params.length} parameters given`);
       out += literal(params[index++]!);
-    } else {
-      out += char;
+      continue;
     }
+    out += char;
   }
   if (index !== params.length) throw new QueryError(`query has ${index} ? placeholders but ${params.length} parameters were given`);
   return out;

@@ -227,7 +227,7 @@ describe('parseConfig reports each mistake with its path and what to write', () 
     // Assess
     expect(problems).toHaveLength(1);
     expect(problems[0]?.path).toBe('email');
-    expect(problems[0]?.message).toMatch(/^required: write an? object here$/);
+    expect(problems[0]?.message).toBe('required: add this section (see examples/pipeline.yaml)');
   });
 });
 
@@ -253,6 +253,25 @@ describe('parseConfig reports several mistakes in one error', () => {
     const problems = problemsOf(text);
     // Assess
     expect(problems.map((p) => p.path)).toEqual(['sources[0].type', 'goals[0].kpi', 'goals[0].recipients[0]']);
+  });
+
+  it('a top-level mistake does not hide goal mistakes', () => {
+    // Prepare: a bad time zone and an unknown KPI
+    let text = edit(valid, 'version: 1\n', 'version: 1\ntimezone: Asia/Seul\n');
+    text = edit(text, 'kpi: conversion_rate', 'kpi: conversion_rat');
+    // Act
+    const problems = problemsOf(text);
+    // Assess
+    expect(problems.map((p) => p.path)).toEqual(['timezone', 'goals[0].kpi']);
+  });
+
+  it('an unquoted numeric id says to quote it', () => {
+    // Prepare
+    const text = edit(valid, '"123456789"', '123456789');
+    // Act
+    const problems = problemsOf(text);
+    // Assess
+    expect(problems).toEqual([{ path: 'sources[0].propertyId', message: 'write text here; quote numbers that are ids, e.g. "123456789"' }]);
   });
 
   it('the error message lists every problem with its path', () => {

@@ -25,13 +25,14 @@ describe('toIsoDate', () => {
     ['an ISO date', '2026-11-22', '"2026-11-22"'],
     ['an empty string', '', '""'],
     ['undefined', undefined, 'undefined'],
+    ['eight digits that are no date', '20261399', '"20261399"'],
   ])('throws a TypeError on %s', (_name, value, shown) => {
     // Prepare: the value above
     // Act
     const act = () => toIsoDate(value);
     // Assess
     expect(act).toThrow(TypeError);
-    expect(act).toThrow(`GA4 date is not YYYYMMDD: ${shown}`);
+    expect(act).toThrow(`GA4 date is not a YYYYMMDD calendar date: ${shown}`);
   });
 });
 

@@ -37,21 +37,6 @@ function queryFor(table: string, overrides: Partial<TableSnapshotQuery> = {}): T
   };
 }
 
-/**
- * node-sql-parser 5.4.0 does not know `GROUP BY GROUPING SETS (...)` in any dialect (trino included):
- * it reads GROUPING as a column and stops at SETS. So the statement is checked as one plain
- * `GROUP BY` statement per grouping set, which is what GROUPING SETS means; the test below pins the
- * parser's limitation so this workaround is revisited when the parser learns the syntax.
- */
-const groupingSetsLine = /^GROUP BY GROUPING SETS \((.*)\)$/;
-function splitGroupingSets(sql: string): { body: string; sets: string[][] } {
-  const lines = sql.split('\n');
-  const match = groupingSetsLine.exec(lines.at(-1) ?? '');
-  if (!match) throw new Error(`expected the statement to end with GROUP BY GROUPING SETS (...):\n${sql}`);
-  const sets = [...match[1]!.matchAll(/\(([^()]*)\)/g)].map((m) => m[1]!.split(',').map((c) => c.trim()));
-  return { body: lines.slice(0, -1).join('\n'), sets };
-}
-
 describe('renderTableSnapshotSql parsed as Trino', () => {
   it('covers both GA4 tables', () => {
     // Prepare: catalogTables above
@@ -60,45 +45,24 @@ describe('renderTableSnapshotSql parsed as Trino', () => {
     expect(catalogTables).toEqual(['ga4_events_daily', 'ga4_traffic_daily']);
   });
 
-  it.each(catalogTables)('%s: each grouping set parses, reads the table, and names every measure and segment', (table) => {
+  it.each(catalogTables)('%s: the whole statement parses as Trino, reads the table, and names every measure and segment', (table) => {
     // Prepare
     const query = queryFor(table);
     const segments = segmentDimensions[table] ?? [];
     // Act
     const sql = renderTableSnapshotSql(query);
-    const { body, sets } = splitGroupingSets(sql);
-    const parsed = sets.map((set) => parser.parse(`${body}\nGROUP BY ${set.join(', ')}`, trino));
+    const parsed = parser.parse(sql, trino);
     // Assess
-    expect(sets).toEqual([['grain', 'period_start'], ...segments.map((s) => ['grain', 'period_start', s])]);
-    for (const [i, result] of parsed.entries()) {
-      expect(result.tableList).toEqual([`select::null::${table}`]);
-      const ast = (Array.isArray(result.ast) ? result.ast[0] : result.ast) as unknown as {
-        type: string;
-        columns: Array<{ as: string | null }>;
-        groupby: { columns: Array<{ column: { expr: { value: string } } }> };
-      };
-      expect(ast.type).toBe('select');
-      expect(ast.groupby.columns.map((c) => c.column.expr.value)).toEqual(sets[i]);
-      const aliases = ast.columns.map((c) => c.as).filter((a) => a !== null);
-      expect(aliases).toEqual([...segments.map((s) => `g_${s}`), ...query.measures.map((m) => `m_${m.id}`)]);
-    }
-  });
-
-  it.each(catalogTables)('%s: the full statement fails in node-sql-parser 5.4.0 only at GROUPING SETS', (table) => {
-    // Prepare
-    const sql = renderTableSnapshotSql(queryFor(table));
-    const lastLine = sql.split('\n').length;
-    // Act
-    let failure: { location?: { start: { line: number; column: number } }; found?: string } | undefined;
-    try {
-      parser.astify(sql, trino);
-    } catch (error) {
-      failure = error as typeof failure;
-    }
-    // Assess: the parser stops at SETS (column 19 of the last line); nothing before it is rejected
-    expect(failure?.location?.start).toMatchObject({ line: lastLine, column: 19 });
-    expect(failure?.found).toBe('S');
-    expect(sql.split('\n').at(-1)?.slice(18, 22)).toBe('SETS');
+    expect(parsed.tableList).toEqual([`select::null::${table}`]);
+    const ast = (Array.isArray(parsed.ast) ? parsed.ast[0] : parsed.ast) as unknown as {
+      type: string;
+      columns: Array<{ as: string | null }>;
+      groupby: { columns: Array<{ column: { expr: { value: string } } }> } | null;
+    };
+    expect(ast.type).toBe('select');
+    expect(ast.groupby?.columns.map((c) => c.column.expr.value)).toEqual(['grain', 'period_start', ...segments]);
+    const aliases = ast.columns.map((c) => c.as).filter((a) => a !== null);
+    expect(aliases).toEqual(query.measures.map((m) => `m_${m.id}`));
   });
 
   it('the VALUES list of grains with a column alias parses in Trino mode', () => {
@@ -134,7 +98,7 @@ describe('renderTableSnapshotSql parsed as Trino', () => {
     // Assess
     expect(sql).toBe([
       'SELECT grain, period_start',
-      ', channel_group, grouping(channel_group) AS g_channel_group',
+      ', channel_group',
       ', SUM(m_sessions) AS m_sessions',
       'FROM (',
       "  SELECT g.grain, CASE g.grain WHEN 'day' THEN t.date END AS period_start",
@@ -144,7 +108,7 @@ describe('renderTableSnapshotSql parsed as Trino', () => {
       "  CROSS JOIN (VALUES ('day')) AS g (grain)",
       "  WHERE t.dt >= '2026-08-01' AND t.dt <= '2026-11-22'",
       ') AS x',
-      'GROUP BY GROUPING SETS ((grain, period_start), (grain, period_start, channel_group))',
+      'GROUP BY grain, period_start, channel_group',
     ].join('\n'));
   });
 
@@ -153,8 +117,7 @@ describe('renderTableSnapshotSql parsed as Trino', () => {
     const query = queryFor('ga4_events_daily', { settings: { microConversionEvents: ["it's", 'sign_up'] } });
     // Act
     const sql = renderTableSnapshotSql(query);
-    const { body, sets } = splitGroupingSets(sql);
-    const parse = () => parser.astify(`${body}\nGROUP BY ${sets[0]!.join(', ')}`, trino);
+    const parse = () => parser.astify(sql, trino);
     // Assess
     expect(sql).toContain("CASE WHEN event_name IN ('it''s', 'sign_up') THEN event_count ELSE 0 END");
     expect(sql).not.toContain("'it's'");
@@ -220,6 +183,15 @@ describe('bindParams', () => {
     const bound = bindParams(sql, ['x']);
     // Assess
     expect(bound).toBe("select '?' as q, 'it''s ?' as r, 'x' as p");
+  });
+
+  it('leaves ? inside comments and double-quoted identifiers alone', () => {
+    // Prepare
+    const sql = '-- don\'t bind this ?\nSELECT "it\'s?" AS x, ? AS y';
+    // Act
+    const bound = bindParams(sql, [1]);
+    // Assess
+    expect(bound).toBe('-- don\'t bind this ?\nSELECT "it\'s?" AS x, 1 AS y');
   });
 
   it('returns the SQL unchanged without placeholders or parameters', () => {
