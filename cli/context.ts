@@ -7,12 +7,11 @@ import type { RunningSandbox } from '../core/connector.ts';
 import { addDays, isIsoDate, todayIn } from '../core/dates.ts';
 import { createMailer, type Mailer } from '../core/email/mailer.ts';
 import { UsageError } from '../core/errors.ts';
-import { kpiSnapshotsTable } from '../core/kpi/snapshot-table.ts';
+import { buildLakeCatalog } from '../core/models/lake-catalog.ts';
 import { LocalFolderStore } from '../core/lake/local-folder-store.ts';
 import type { Logger } from '../core/log.ts';
 import { DuckDbEngine } from '../core/query/duckdb-engine.ts';
 import { LayeredSecretStore, LocalSecretStore, type SecretStore } from '../core/secrets.ts';
-import type { TableSchema } from '../core/table/schema.ts';
 
 /** Options every command shares. */
 export interface CommonOptions {
@@ -38,7 +37,8 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
-export const allTables: readonly TableSchema[] = [...connectors.flatMap((c) => c.tables), kpiSnapshotsTable];
+/** Every public table and view of the lake. */
+export const lakeCatalog = buildLakeCatalog(connectors);
 
 export async function createContext(options: CommonOptions, log: Logger, settings: { startSandboxes: boolean }): Promise<CliContext> {
   const loaded = await loadConfig(options.config, connectors);
@@ -81,7 +81,7 @@ export async function createContext(options: CommonOptions, log: Logger, setting
     store: new LocalFolderStore(lakeDir),
     mailer: createMailer({ outboxDir, ...(smtpUrl ? { smtpUrl } : {}) }),
     async openEngine() {
-      const engine = await DuckDbEngine.open({ lakeRoot: lakeDir, tables: allTables });
+      const engine = await DuckDbEngine.open({ lakeRoot: lakeDir, ...lakeCatalog });
       engines.push(engine);
       return engine;
     },

@@ -12,7 +12,7 @@ import { DuckDbEngine } from '../core/query/duckdb-engine.ts';
 import { runNotify } from '../core/pipeline/run-notify.ts';
 import { runSnapshot } from '../core/pipeline/run-snapshot.ts';
 import { runSync } from '../core/pipeline/run-sync.ts';
-import { allTables, createContext, type CliContext, type CommonOptions } from './context.ts';
+import { createContext, lakeCatalog, type CliContext, type CommonOptions } from './context.ts';
 import { displayPath, formatEvaluations, formatSent, formatSyncResults, formatTableCounts } from './summary.ts';
 import { printRows } from './print-rows.ts';
 
@@ -89,7 +89,7 @@ program.command('query').description('run SQL over the local lake (public table 
   .option('-d, --data-dir <dir>', 'where the local lake lives', '.kpi')
   .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
   .action(async (sql: string, options: { dataDir: string; format: 'table' | 'json' }) => {
-    const engine = await DuckDbEngine.open({ lakeRoot: path.resolve(options.dataDir, 'lake'), tables: allTables });
+    const engine = await DuckDbEngine.open({ lakeRoot: path.resolve(options.dataDir, 'lake'), ...lakeCatalog });
     try {
       const rows = await engine.query(sql);
       if (options.format === 'json') out(JSON.stringify(rows, null, 2));
@@ -113,7 +113,7 @@ program.command('sandbox').description('start the connector sandboxes and print 
 async function sync(context: CliContext, options: { source?: string; from?: string; to?: string } = {}) {
   out(`Syncing into ${context.lakeDir} (through ${context.asOf})`);
   const results = await runSync({
-    sources: context.sources, store: context.store, secrets: context.secrets, log: context.log, lastCompleteDay: context.asOf,
+    config: context.loaded.config, sources: context.sources, store: context.store, secrets: context.secrets, log: context.log, lastCompleteDay: context.asOf,
     ...(options.source ? { onlySource: options.source } : {}),
     ...(options.from || options.to ? { backfill: { ...(options.from ? { from: options.from } : {}), ...(options.to ? { to: options.to } : {}) } } : {}),
   });
@@ -122,9 +122,13 @@ async function sync(context: CliContext, options: { source?: string; from?: stri
 }
 
 async function snapshot(context: CliContext, engine: DuckDbEngine) {
-  const result = await runSnapshot({ config: context.loaded.config, sources: context.sources, store: context.store, engine, asOf: context.asOf, log: context.log });
+  const result = await runSnapshot({
+    config: context.loaded.config, sources: context.sources, store: context.store, engine, asOf: context.asOf,
+    views: lakeCatalog.views, log: context.log,
+  });
   out(`KPI snapshot ${context.asOf}: ${result.rows.length.toLocaleString('en-US')} rows from ${result.queries} queries → ${result.key}`);
-  for (const s of result.skipped) out(`  skipped ${s.kpi}: ${s.reason}`);
+  const byReason = Map.groupBy(result.skipped, (s) => s.reason);
+  for (const [reason, kpis] of byReason) out(`  not computed (${reason}): ${kpis.map((k) => k.kpi).join(', ')}`);
   return result;
 }
 
@@ -143,7 +147,7 @@ async function runAll(context: CliContext) {
   const { rows } = await snapshot(context, engine);
   await notify(context, rows, context.asOf);
   out('Tables');
-  (await formatTableCounts(engine, allTables)).forEach((l) => out(l));
+  (await formatTableCounts(engine, [...lakeCatalog.tables, ...lakeCatalog.views])).forEach((l) => out(l));
   out(`Files: lake ${displayPath(context.lakeDir)}, outbox ${displayPath(context.outboxDir)} (each .eml has an .html preview beside it)`);
   if (results.some((r) => r.status === 'partial')) {
     out('Some sources stopped early (see PARTIAL above); the next run continues where they stopped.');

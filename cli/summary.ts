@@ -4,7 +4,7 @@ import type { SentEmail } from '../core/email/mailer.ts';
 import type { GoalEvaluation } from '../core/goals/evaluation.ts';
 import type { QueryEngine } from '../core/query/query-engine.ts';
 import type { StreamSyncResult } from '../core/sync/sync-stream.ts';
-import type { TableSchema } from '../core/table/schema.ts';
+import type { TableSchema, ViewDefinition } from '../core/table/schema.ts';
 
 const n = (value: number) => value.toLocaleString('en-US');
 
@@ -16,11 +16,14 @@ export function formatSyncResults(results: readonly StreamSyncResult[]): string[
   });
 }
 
-export async function formatTableCounts(engine: QueryEngine, tables: readonly TableSchema[]): Promise<string[]> {
+export async function formatTableCounts(engine: QueryEngine, tables: ReadonlyArray<TableSchema | ViewDefinition>): Promise<string[]> {
   const lines: string[] = [];
   for (const table of tables) {
-    const [row] = await engine.query(`SELECT count(*) AS rows, count(DISTINCT dt) AS partitions FROM ${table.name}`);
-    lines.push(`  ${table.name.padEnd(24)} ${n(Number(row?.rows ?? 0)).padStart(8)} rows  ${n(Number(row?.partitions ?? 0)).padStart(4)} partitions`);
+    const partitioned = 'location' in table ? table.partitioned !== false : table.columns.some((c) => c.name === 'dt');
+    const [row] = await engine.query(`SELECT count(*) AS rows${partitioned ? ', count(DISTINCT dt) AS partitions' : ''} FROM ${table.name}`);
+    const partitions = partitioned ? `  ${n(Number(row?.partitions ?? 0)).padStart(4)} partitions` : '';
+    const kind = 'location' in table ? '' : '  (view)';
+    lines.push(`  ${table.name.padEnd(28)} ${n(Number(row?.rows ?? 0)).padStart(8)} rows${partitions}${kind}`);
   }
   return lines;
 }

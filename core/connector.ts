@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { SourceBase } from './config/schema.ts';
 import type { Logger } from './log.ts';
 import type { SecretStore } from './secrets.ts';
-import type { Row, TableSchema } from './table/schema.ts';
+import type { Row, TableSchema, ViewDefinition } from './table/schema.ts';
 
 /**
  * The connector contract. A connector is a folder: `client.ts` is its only file that imports the
@@ -71,6 +71,8 @@ export interface Connector<Config extends SourceBase = SourceBase> {
   readonly configSchema: z.ZodType<Config>;
   /** Every table this connector can write, for the query engine and the catalog, even before a sync. */
   readonly tables: readonly TableSchema[];
+  /** Views over its tables (e.g. the newest version of each CRM record), created in DuckDB and Athena. */
+  readonly views?: readonly ViewDefinition[];
   streams(config: Config, dependencies: ConnectorDependencies): readonly StreamDefinition[];
   /**
    * Starts the bundled sandbox for this source and returns the config pointed at it, with the

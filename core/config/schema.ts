@@ -86,6 +86,20 @@ export const EmailSettings = z.object({
   dataTeam: z.email().optional(),
 });
 
+const YearMonth = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'write a month as YYYY-MM, e.g. 2026-11' });
+
+/** "1 <currency> = rate <reporting currency>" for one month, or for every month from … to. */
+export const FxRateConfig = z.object({
+  currency: z.string().regex(/^[A-Z]{3}$/, { message: 'write an ISO 4217 currency code, e.g. USD' }),
+  rate: z.number().positive({ message: 'write the rate as a positive number: reporting-currency units per one unit' }),
+  month: YearMonth.optional(),
+  from: YearMonth.optional(),
+  to: YearMonth.optional(),
+}).refine((r) => (r.month !== undefined) !== (r.from !== undefined && r.to !== undefined) && (r.from === undefined) === (r.to === undefined), {
+  message: 'give either month: YYYY-MM, or from: YYYY-MM and to: YYYY-MM',
+}).refine((r) => r.from === undefined || r.to === undefined || r.from <= r.to, { message: 'from must not be after to' });
+export type FxRateConfig = z.infer<typeof FxRateConfig>;
+
 /** The parts of pipeline.yaml that do not depend on which connectors exist. */
 export const PipelineConfigBase = z.object({
   version: z.literal(1, { message: 'write version: 1' }),
@@ -95,6 +109,8 @@ export const PipelineConfigBase = z.object({
   sources: z.array(SourceBase).default([]),
   kpis: KpiSettings.default({ microConversionEvents: ['sign_up', 'file_download', 'generate_lead'] }),
   snapshot: SnapshotSettings.default({ historyDays: 100 }),
+  /** Exchange rates into `currency` for ad accounts in other currencies. */
+  fx: z.array(FxRateConfig).default([]),
   recipients: z.array(Recipient).default([]),
   goals: z.array(Goal).default([]),
   email: EmailSettings,

@@ -62,6 +62,63 @@ export const kpiCatalog: readonly KpiDefinition[] = [
     table: 'ga4_traffic_daily', numerator: 'purchase_revenue', denominator: 'transactions',
     gate: { measure: 'transactions', min: 20 }, segments: ['channel_group'],
   },
+  {
+    // Spend is neither good nor bad by itself: its goals are budgets ("at most").
+    id: 'spend', name: { ko: '광고비', en: 'Ad spend' },
+    definition: { ko: 'Σ 광고비 (보고 통화)', en: 'Σ spend (reporting currency)' }, unit: 'currency', direction: 'neutral', category: 'efficiency',
+    table: 'ad_performance_daily', numerator: 'ad_spend', segments: ['platform'],
+  },
+  {
+    id: 'impressions', name: { ko: '노출 수', en: 'Impressions' },
+    definition: { ko: 'Σ 노출', en: 'Σ impressions' }, unit: 'count', direction: 'higher_is_better', category: 'acquisition',
+    table: 'ad_performance_daily', numerator: 'ad_impressions', segments: ['platform'],
+  },
+  {
+    id: 'clicks', name: { ko: '클릭 수', en: 'Clicks' },
+    definition: { ko: 'Σ 클릭', en: 'Σ clicks' }, unit: 'count', direction: 'higher_is_better', category: 'acquisition',
+    table: 'ad_performance_daily', numerator: 'ad_clicks', segments: ['platform'],
+  },
+  {
+    id: 'ctr', name: { ko: '클릭률 (CTR)', en: 'Click-through rate' },
+    definition: { ko: 'Σ 클릭 / Σ 노출', en: 'Σ clicks / Σ impressions' }, unit: 'ratio', direction: 'higher_is_better', category: 'acquisition',
+    table: 'ad_performance_daily', numerator: 'ad_clicks', denominator: 'ad_impressions',
+    gate: { measure: 'ad_impressions', min: 1000 }, segments: ['platform'],
+  },
+  {
+    id: 'cpc', name: { ko: '클릭당 비용 (CPC)', en: 'Cost per click' },
+    definition: { ko: 'Σ 광고비 / Σ 클릭', en: 'Σ spend / Σ clicks' }, unit: 'currency', direction: 'lower_is_better', category: 'efficiency',
+    table: 'ad_performance_daily', numerator: 'ad_spend', denominator: 'ad_clicks',
+    gate: { measure: 'ad_clicks', min: 100 }, segments: ['platform'],
+  },
+  {
+    id: 'cpm', name: { ko: '천 회 노출당 비용 (CPM)', en: 'Cost per mille' },
+    definition: { ko: '1000 × Σ 광고비 / Σ 노출', en: '1000 × Σ spend / Σ impressions' }, unit: 'currency', direction: 'lower_is_better', category: 'efficiency',
+    table: 'ad_performance_daily', numerator: 'ad_spend', denominator: 'ad_impressions', scale: 1000,
+    gate: { measure: 'ad_impressions', min: 1000 }, segments: ['platform'],
+  },
+  {
+    id: 'cpa', name: { ko: '전환당 비용 (CPA)', en: 'Cost per acquisition' },
+    definition: { ko: 'Σ 광고비 / Σ 전환 (각 플랫폼 보고 기준)', en: 'Σ spend / Σ conversions (as each platform reports them)' }, unit: 'currency', direction: 'lower_is_better', category: 'efficiency',
+    table: 'ad_performance_daily', numerator: 'ad_spend', denominator: 'ad_conversions',
+    gate: { measure: 'ad_conversions', min: 10 }, segments: ['platform'],
+  },
+  {
+    id: 'roas', name: { ko: '광고 수익률 (ROAS)', en: 'Return on ad spend' },
+    definition: { ko: 'Σ 전환 가치 / Σ 광고비', en: 'Σ conversion value / Σ spend' }, unit: 'ratio', direction: 'higher_is_better', category: 'revenue',
+    table: 'ad_performance_daily', numerator: 'ad_conversions_value', denominator: 'ad_spend', segments: ['platform'],
+  },
+  {
+    id: 'channel_spend_share', name: { ko: '채널 비용 비중', en: 'Channel spend share' },
+    definition: { ko: '채널 Σ 광고비 / 전체 Σ 광고비', en: 'channel Σ spend / total Σ spend' }, unit: 'ratio', direction: 'neutral', category: 'efficiency',
+    table: 'ad_performance_daily', numerator: 'ad_spend', shareOfTotal: true, segments: ['platform'],
+  },
+  {
+    id: 'channel_conversion_share', name: { ko: '채널 기여도 점수', en: 'Channel contribution (conversion share)' },
+    definition: { ko: '채널 Σ 전환 / 전체 Σ 전환 (각 플랫폼의 라스트 터치)', en: 'channel Σ conversions / total Σ conversions (last touch as each platform reports it)' },
+    unit: 'ratio', direction: 'higher_is_better', category: 'conversion',
+    table: 'ad_performance_daily', numerator: 'ad_conversions', shareOfTotal: true,
+    gate: { measure: 'ad_conversions', min: 10 }, segments: ['platform'],
+  },
 ];
 
 export const kpiById: ReadonlyMap<string, KpiDefinition> = new Map(kpiCatalog.map((k) => [k.id, k]));

@@ -26,6 +26,11 @@ export interface KpiDefinition {
   readonly complement?: boolean;
   /** Value multiplier applied after the division (CPM: 1000). */
   readonly scale?: number;
+  /**
+   * A share of the whole (channel contribution): per segment, the segment's numerator over the
+   * numerator of all segments together; no row for the whole itself.
+   */
+  readonly shareOfTotal?: boolean;
   /** Minimum volume before the value is judged: a measure and its minimum. */
   readonly gate?: { readonly measure: string; readonly min: number };
   /** Dimensions this KPI is also computed by, e.g. channel_group. */

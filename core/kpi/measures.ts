@@ -17,6 +17,7 @@ export interface Measure {
 export const segmentDimensions: Readonly<Record<string, readonly string[]>> = {
   ga4_traffic_daily: ['channel_group'],
   ga4_events_daily: [],
+  ad_performance_daily: ['platform'],
 };
 
 const column = (table: string, id: string, name: string, description: string): Measure =>
@@ -40,6 +41,11 @@ export const measures: readonly Measure[] = [
   },
   { id: 'add_to_carts', table: 'ga4_events_daily', description: 'add_to_cart events', expression: () => eventCountOf(['add_to_cart']) },
   { id: 'purchases', table: 'ga4_events_daily', description: 'purchase events', expression: () => eventCountOf(['purchase']) },
+  column('ad_performance_daily', 'ad_spend', 'spend_reporting', 'Ad spend in the reporting currency'),
+  column('ad_performance_daily', 'ad_impressions', 'impressions', 'Ad impressions'),
+  column('ad_performance_daily', 'ad_clicks', 'clicks', 'Ad clicks'),
+  column('ad_performance_daily', 'ad_conversions', 'conversions', 'Conversions as each platform reports them'),
+  column('ad_performance_daily', 'ad_conversions_value', 'conversions_value_reporting', 'Conversion value in the reporting currency'),
 ];
 
 export const measureById: ReadonlyMap<string, Measure> = new Map(measures.map((m) => [m.id, m]));

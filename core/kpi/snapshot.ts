@@ -24,6 +24,8 @@ export interface SnapshotOptions {
   readonly settings: KpiSettings;
   readonly log: Logger;
   readonly now?: Date;
+  /** Runs before a table's query with its window, e.g. to check exchange rates cover it. */
+  readonly beforeQuery?: (table: string, window: DateWindow) => Promise<void>;
 }
 
 export interface SnapshotResult {
@@ -51,6 +53,7 @@ export async function computeSnapshot(options: SnapshotOptions): Promise<Snapsho
   for (const [table, needs] of tableNeeds(computable)) {
     const window = tableWindow(coverage.get(table)!, asOf, options.historyDays);
     if (!window) continue;
+    await options.beforeQuery?.(table, window);
     const sql = renderTableSnapshotSql({
       table, measures: [...needs.measures], segments: [...needs.segments], grains: snapshotGrains,
       from: window.from, to: window.to, settings: options.settings,
@@ -72,8 +75,12 @@ export async function computeSnapshot(options: SnapshotOptions): Promise<Snapsho
       if (dimension !== '' && !kpi.segments.includes(dimension)) continue;
       const periodEnd = periodEndOf(grain, periodStart);
       if (periodStart < from || periodEnd > to) continue; // complete periods only
+      // A share's denominator is the same measure over all segments together.
+      if (kpi.shareOfTotal && dimension === '') continue;
+      const whole = kpi.shareOfTotal ? sums.get(sumKey(grain, periodStart, '', '')) : undefined;
       const numerator = values[kpi.numerator];
-      const denominator = kpi.denominator === undefined ? null : values[kpi.denominator];
+      const denominator = kpi.shareOfTotal ? whole?.[kpi.numerator] : kpi.denominator === undefined ? null : values[kpi.denominator];
+      const gateValues = kpi.shareOfTotal ? whole : values;
       if (numerator === undefined || denominator === undefined) continue;
       rows.push({
         snapshot_date: asOf, kpi_id: kpi.id, grain,
@@ -82,7 +89,7 @@ export async function computeSnapshot(options: SnapshotOptions): Promise<Snapsho
         period_start: periodStart, period_end: periodEnd,
         value: kpiValue(kpi, numerator, denominator),
         numerator, denominator,
-        gate_volume: kpi.gate ? values[kpi.gate.measure] ?? 0 : null,
+        gate_volume: kpi.gate ? gateValues?.[kpi.gate.measure] ?? 0 : null,
         computed_at: computedAt,
       });
     }

@@ -5,6 +5,9 @@ import type { Logger } from '../log.ts';
 import type { QueryEngine } from '../query/query-engine.ts';
 import { kpiCatalog } from '../kpi/catalog.ts';
 import { computeSnapshot, type SnapshotResult } from '../kpi/snapshot.ts';
+import { adPerformanceDaily } from '../models/ad-performance-daily.ts';
+import { assertFxRatesCover, writeFxRates } from '../models/fx-rates.ts';
+import type { ViewDefinition } from '../table/schema.ts';
 import { tableCoverage } from './sources.ts';
 
 export async function runSnapshot(options: {
@@ -13,11 +16,16 @@ export async function runSnapshot(options: {
   readonly store: ObjectStore;
   readonly engine: QueryEngine;
   readonly asOf: string;
+  readonly views: readonly ViewDefinition[];
   readonly log: Logger;
 }): Promise<SnapshotResult> {
-  const coverage = await tableCoverage(options.store, options.sources);
+  await writeFxRates(options.store, options.config);
+  const coverage = await tableCoverage(options.store, options.sources, options.views);
   return computeSnapshot({
     engine: options.engine, store: options.store, kpis: kpiCatalog, coverage, asOf: options.asOf,
     historyDays: options.config.snapshot.historyDays, settings: options.config.kpis, log: options.log,
+    beforeQuery: async (table, window) => {
+      if (table === adPerformanceDaily.name) await assertFxRatesCover(options.engine, window.from, window.to);
+    },
   });
 }

@@ -1,4 +1,6 @@
 import type { ConfiguredSource } from '../config/load-config.ts';
+import type { PipelineConfig } from '../config/schema.ts';
+import { writeFxRates } from '../models/fx-rates.ts';
 import type { DateWindow } from '../connector.ts';
 import { addDays } from '../dates.ts';
 import { UsageError } from '../errors.ts';
@@ -9,6 +11,7 @@ import { syncStream, type StreamSyncResult } from '../sync/sync-stream.ts';
 import { streamsOf } from './sources.ts';
 
 export interface RunSyncOptions {
+  readonly config: PipelineConfig;
   readonly sources: readonly ConfiguredSource[];
   readonly store: ObjectStore;
   readonly secrets: SecretStore;
@@ -27,6 +30,8 @@ export async function runSync(options: RunSyncOptions): Promise<StreamSyncResult
     throw new UsageError(`no source with id "${options.onlySource}"; the config has: ${options.sources.map((s) => s.config.id).join(', ') || 'none'}`);
   }
   const runId = options.runId ?? new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14);
+  // The reference table goes first, so the lake is queryable (ad_performance_daily) after any sync.
+  await writeFxRates(store, options.config);
   const results: StreamSyncResult[] = [];
   for (const source of selected) {
     const initialFrom = initialStart(source.config as { startDate?: string; backfillDays?: number }, lastCompleteDay);

@@ -2,35 +2,38 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { QueryError } from '../errors.ts';
-import type { ColumnType, TableSchema } from '../table/schema.ts';
+import type { ColumnType, TableSchema, ViewDefinition } from '../table/schema.ts';
 import { bindParams, quoteString } from './sql.ts';
 import type { QueryEngine, QueryParam, QueryRow } from './query-engine.ts';
 
 /**
  * DuckDB over the local lake: every table is a view under its public name over
- * `<lake>/<location>/dt=*\/*.parquet`, so the KPI SQL runs unchanged on Athena and here.
+ * `<lake>/<location>/dt=*\/*.parquet`, and every model view is created over those with the same SQL
+ * Athena runs, so the KPI SQL runs unchanged on Athena and here.
  */
 export class DuckDbEngine implements QueryEngine {
   readonly #connection: DuckDBConnection;
   readonly #instance: DuckDBInstance;
   readonly #lakeRoot: string;
   readonly #tables: readonly TableSchema[];
+  readonly #views: readonly ViewDefinition[];
 
-  private constructor(instance: DuckDBInstance, connection: DuckDBConnection, lakeRoot: string, tables: readonly TableSchema[]) {
+  private constructor(instance: DuckDBInstance, connection: DuckDBConnection, lakeRoot: string, catalog: LakeCatalog) {
     this.#instance = instance;
     this.#connection = connection;
     this.#lakeRoot = lakeRoot;
-    this.#tables = tables;
+    this.#tables = catalog.tables;
+    this.#views = orderByDependency(catalog.views ?? []);
   }
 
-  static async open(options: { lakeRoot: string; tables: readonly TableSchema[] }): Promise<DuckDbEngine> {
+  static async open(options: { lakeRoot: string } & LakeCatalog): Promise<DuckDbEngine> {
     const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
     const connection = await instance.connect();
     // Trino truncates integer division; DuckDB returns a double unless told otherwise.
     await connection.run('SET integer_division = true');
     await connection.run("SET TimeZone = 'UTC'");
     for (const macro of trinoCompatibilityMacros) await connection.run(macro);
-    return new DuckDbEngine(instance, connection, path.resolve(options.lakeRoot), options.tables);
+    return new DuckDbEngine(instance, connection, path.resolve(options.lakeRoot), options);
   }
 
   async query(sql: string, params: readonly QueryParam[] = []): Promise<QueryRow[]> {
@@ -59,12 +62,17 @@ export class DuckDbEngine implements QueryEngine {
   async #refreshViews(): Promise<void> {
     for (const table of this.#tables) {
       const folder = path.join(this.#lakeRoot, table.location);
-      const sql = (await hasParquetFiles(folder))
-        ? `CREATE OR REPLACE VIEW ${table.name} AS SELECT * FROM read_parquet(${quoteString(path.join(folder, 'dt=*', '*.parquet'))}, ` +
-          `hive_partitioning = true, union_by_name = true, hive_types = {'dt': VARCHAR})`
-        : `CREATE OR REPLACE VIEW ${table.name} AS SELECT ${table.columns.map((c) => `CAST(NULL AS ${duckDbType(c.type)}) AS ${c.name}`).join(', ')}, ` +
-          `CAST(NULL AS VARCHAR) AS dt WHERE false`;
+      const partitioned = table.partitioned !== false;
+      const sql = (await hasParquetFiles(folder, partitioned))
+        ? `CREATE OR REPLACE VIEW ${table.name} AS SELECT * FROM read_parquet(` + (partitioned
+          ? `${quoteString(path.join(folder, 'dt=*', '*.parquet'))}, hive_partitioning = true, union_by_name = true, hive_types = {'dt': VARCHAR})`
+          : `${quoteString(path.join(folder, '*.parquet'))}, union_by_name = true)`)
+        : `CREATE OR REPLACE VIEW ${table.name} AS SELECT ${table.columns.map((c) => `CAST(NULL AS ${duckDbType(c.type)}) AS ${c.name}`).join(', ')}` +
+          `${partitioned ? ', CAST(NULL AS VARCHAR) AS dt' : ''} WHERE false`;
       await this.#connection.run(sql);
+    }
+    for (const view of this.#views) {
+      await this.#connection.run(`CREATE OR REPLACE VIEW ${view.name} AS ${view.sql}`);
     }
   }
 }
@@ -86,8 +94,32 @@ export function duckDbType(type: ColumnType): string {
   }
 }
 
-async function hasParquetFiles(folder: string): Promise<boolean> {
+/** Every table and view the engine exposes under its public name. */
+export interface LakeCatalog {
+  readonly tables: readonly TableSchema[];
+  readonly views?: readonly ViewDefinition[];
+}
+
+/** Views after the views they read (tables are always created first). */
+export function orderByDependency(views: readonly ViewDefinition[]): ViewDefinition[] {
+  const byName = new Map(views.map((v) => [v.name, v]));
+  const ordered: ViewDefinition[] = [];
+  const visit = (view: ViewDefinition, path: readonly string[]) => {
+    if (ordered.includes(view)) return;
+    if (path.includes(view.name)) throw new QueryError(`views depend on each other in a cycle: ${[...path, view.name].join(' → ')}`);
+    for (const dependency of view.dependsOn) {
+      const inner = byName.get(dependency);
+      if (inner) visit(inner, [...path, view.name]);
+    }
+    ordered.push(view);
+  };
+  views.forEach((view) => visit(view, []));
+  return ordered;
+}
+
+async function hasParquetFiles(folder: string, partitioned: boolean): Promise<boolean> {
   try {
+    if (!partitioned) return (await readdir(folder)).some((f) => f.endsWith('.parquet') && !f.startsWith('.'));
     const partitions = await readdir(folder, { withFileTypes: true });
     for (const entry of partitions) {
       if (!entry.isDirectory() || !entry.name.startsWith('dt=')) continue;

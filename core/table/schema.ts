@@ -20,6 +20,23 @@ export interface TableSchema {
   readonly columns: readonly Column[];
   /** Lake prefix the table's files live under, e.g. `raw/ga4_traffic_daily`. */
   readonly location: string;
+  /** Partitioned by `dt=YYYY-MM-DD` folders (the default); small reference tables are not. */
+  readonly partitioned?: boolean;
+}
+
+/**
+ * A view over tables, defined once and created both in DuckDB and in Athena: unified models
+ * (`ad_performance_daily`) and per-connector views (`salesforce_<object>_latest`).
+ */
+export interface ViewDefinition {
+  readonly name: string;
+  readonly description: string;
+  /** Tables and views it reads; it is created after them. */
+  readonly dependsOn: readonly string[];
+  /** Its output columns, for the docs and the Glue catalog. */
+  readonly columns: readonly Column[];
+  /** A SELECT in the subset Trino (Athena engine v3) and DuckDB both run. */
+  readonly sql: string;
 }
 
 /** Values as they travel between mappers and the writer: dates are `YYYY-MM-DD`, timestamps `Date` or ISO text. */

@@ -6,6 +6,9 @@ import type { DateWindow } from '../../core/connector.ts';
 import { KpiSettings } from '../../core/config/schema.ts';
 import { eachDay } from '../../core/dates.ts';
 import { kpiCatalog } from '../../core/kpi/catalog.ts';
+
+/** The KPIs this fixed lake can answer: those over the GA4 tables. */
+const ga4Kpis = kpiCatalog.filter((k) => k.table.startsWith('ga4_'));
 import type { KpiSnapshotRow } from '../../core/kpi/definition.ts';
 import { readSnapshot } from '../../core/kpi/read-snapshot.ts';
 import { computeSnapshot, type SnapshotResult } from '../../core/kpi/snapshot.ts';
@@ -106,7 +109,7 @@ const coverage = (events: DateWindow = coverageWindow) => new Map([['ga4_traffic
 
 function snapshot(engine: DuckDbEngine, store: ObjectStore, now: Date, events?: DateWindow): Promise<SnapshotResult> {
   return computeSnapshot({
-    engine, store, kpis: kpiCatalog, coverage: coverage(events), asOf, historyDays: 100, settings, log: silentLogger, now,
+    engine, store, kpis: ga4Kpis, coverage: coverage(events), asOf, historyDays: 100, settings, log: silentLogger, now,
   });
 }
 

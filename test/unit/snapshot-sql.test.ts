@@ -38,11 +38,11 @@ function queryFor(table: string, overrides: Partial<TableSnapshotQuery> = {}): T
 }
 
 describe('renderTableSnapshotSql parsed as Trino', () => {
-  it('covers both GA4 tables', () => {
+  it('covers the GA4 tables and the unified ad model', () => {
     // Prepare: catalogTables above
     // Act: nothing, this checks the fixture the table-wise tests below run on
     // Assess
-    expect(catalogTables).toEqual(['ga4_events_daily', 'ga4_traffic_daily']);
+    expect(catalogTables).toEqual(['ad_performance_daily', 'ga4_events_daily', 'ga4_traffic_daily']);
   });
 
   it.each(catalogTables)('%s: the whole statement parses as Trino, reads the table, and names every measure and segment', (table) => {
@@ -270,7 +270,7 @@ describe('KPI catalog consistency', () => {
     // Assess
     expect(duplicateKpis).toEqual([]);
     expect(duplicateMeasures).toEqual([]);
-    expect(kpiIds).toHaveLength(10);
+    expect(kpiIds).toHaveLength(20);
   });
 
   it('every KPI has a Korean and an English name', () => {

@@ -1,0 +1,10 @@
+import type { TableSchema, ViewDefinition } from '../table/schema.ts';
+import { kpiSnapshotsTable } from '../kpi/snapshot-table.ts';
+import { adPerformanceDaily } from './ad-performance-daily.ts';
+import { fxRatesTable } from './fx-rates.ts';
+
+/** Tables the pipeline itself writes (connectors bring their raw tables). */
+export const coreTables: readonly TableSchema[] = [fxRatesTable, kpiSnapshotsTable];
+
+/** Unified models over the connectors' raw tables. */
+export const coreViews: readonly ViewDefinition[] = [adPerformanceDaily];
