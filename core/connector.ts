@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { SourceBase } from './config/schema.ts';
 import type { Logger } from './log.ts';
 import type { SecretStore } from './secrets.ts';
-import type { Row, TableSchema, ViewDefinition } from './table/schema.ts';
+import type { Column, Row, TableSchema, ViewDefinition } from './table/schema.ts';
 
 /**
  * The connector contract. A connector is a folder: `client.ts` is its only file that imports the
@@ -22,8 +22,15 @@ export interface DateWindow {
 }
 
 export interface ReadContext {
-  /** The dates to (re)read: the stored cursor minus the lookback window, up to the last complete day. */
+  /**
+   * Report streams: the dates to (re)read — the stored cursor minus the lookback window, up to the
+   * last complete day. Incremental streams: the outer bounds only (initial start … last complete day).
+   */
   readonly window: DateWindow;
+  /** Incremental streams: the stored cursor (e.g. the newest SystemModstamp written); absent on the first run. */
+  readonly cursor?: string;
+  /** What the stream asked to keep at its last checkpoint (e.g. which API it pinned). */
+  readonly streamState?: Readonly<Record<string, unknown>>;
   readonly log: Logger;
   readonly signal?: AbortSignal;
 }
@@ -31,26 +38,36 @@ export interface ReadContext {
 /**
  * What a stream's `read` yields:
  * - rows: mapped rows, ready for the writer
- * - checkpoint: every row up to and including `through` has been yielded; for
- *   overwrite_partition streams every partition in `covers` is complete and replaces the old one.
+ * - schema: the columns to write from now on, when the vendor tells them at read time (a field
+ *   added in Salesforce); must keep every declared column
+ * - checkpoint: every row up to and including `through` (a date, or the new cursor of an
+ *   incremental stream) has been yielded. overwrite_partition streams also say which partitions
+ *   are complete (`covers`): those replace the old ones. `streamState` is kept for the next run.
  * - partial: the stream stopped early on purpose (quota, API limit); the run resumes from the last checkpoint.
  */
 export type StreamEvent =
   | { readonly kind: 'rows'; readonly rows: readonly Row[] }
-  | { readonly kind: 'checkpoint'; readonly through: string; readonly covers: DateWindow }
+  | { readonly kind: 'schema'; readonly columns: readonly Column[] }
+  | { readonly kind: 'checkpoint'; readonly through: string; readonly covers?: DateWindow; readonly streamState?: Readonly<Record<string, unknown>> }
   | { readonly kind: 'partial'; readonly reason: string };
 
 export interface StreamDefinition {
   /** Also the public table name. */
   readonly table: TableSchema;
   readonly primaryKey: readonly string[];
-  /** The column the cursor advances on (a date for reports). */
+  /** The column the cursor advances on (a date for reports, SystemModstamp for CRM objects). */
   readonly cursorField: string;
   /** The YYYY-MM-DD column that picks a row's `dt=` partition. */
   readonly partitionField: string;
   readonly writeMode: WriteMode;
-  /** Days re-read before the cursor on every run, because the vendor revises them. */
+  /** Report streams: days re-read before the cursor on every run, because the vendor revises them (0 for incremental streams). */
   readonly lookbackDays: number;
+  /**
+   * `report` (default): date windows, cursor = last complete date. `incremental`: the stream gets the
+   * stored cursor and reads what changed since (its own overlap included); a first run reads the
+   * whole history.
+   */
+  readonly cursorKind?: 'report' | 'incremental';
   read(context: ReadContext): AsyncIterable<StreamEvent>;
 }
 

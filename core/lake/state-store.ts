@@ -9,13 +9,15 @@ import { getText, type ObjectStore } from './object-store.ts';
  */
 export const StreamState = z.object({
   version: z.literal(1),
-  /** Every row up to and including this date has been written. */
-  cursor: IsoDate,
-  /** The first date this stream ever wrote; periods before it are not computed. */
-  firstDate: IsoDate,
+  /** Every row up to and including this point has been written: a date (reports) or an ISO timestamp (incremental). */
+  cursor: z.union([IsoDate, z.iso.datetime({ offset: true })]),
+  /** The first date a report stream ever wrote; periods before it are not computed. Absent: the whole history was read. */
+  firstDate: IsoDate.optional(),
   updatedAt: z.iso.datetime(),
   /** Set when the last run stopped early on purpose (quota, API limit). */
   partialReason: z.string().optional(),
+  /** What the stream asked to keep (e.g. the API it pinned per object). */
+  streamState: z.record(z.string(), z.unknown()).optional(),
 });
 export type StreamState = z.infer<typeof StreamState>;
 

@@ -20,7 +20,7 @@ export async function runSnapshot(options: {
   readonly log: Logger;
 }): Promise<SnapshotResult> {
   await writeFxRates(options.store, options.config);
-  const coverage = await tableCoverage(options.store, options.sources, options.views);
+  const coverage = await tableCoverage(options.store, options.sources, options.views, options.config.timezone);
   return computeSnapshot({
     engine: options.engine, store: options.store, kpis: kpiCatalog, coverage, asOf: options.asOf,
     historyDays: options.config.snapshot.historyDays, settings: options.config.kpis, log: options.log,

@@ -1,8 +1,8 @@
 import type { ConfiguredSource } from '../config/load-config.ts';
 import type { DateWindow, StreamDefinition } from '../connector.ts';
-import { maxDate, minDate } from '../dates.ts';
+import { addDays, isIsoDate, maxDate, minDate, todayIn } from '../dates.ts';
 import type { ObjectStore } from '../lake/object-store.ts';
-import { readStreamState } from '../lake/state-store.ts';
+import { readStreamState, type StreamState } from '../lake/state-store.ts';
 import type { Logger } from '../log.ts';
 import type { SecretStore } from '../secrets.ts';
 import type { ViewDefinition } from '../table/schema.ts';
@@ -18,17 +18,16 @@ export function streamsOf(source: ConfiguredSource, secrets: SecretStore, log: L
  * uncovered rather than silently missing from the totals).
  */
 export async function tableCoverage(
-  store: ObjectStore, sources: readonly ConfiguredSource[], views: readonly ViewDefinition[] = [],
+  store: ObjectStore, sources: readonly ConfiguredSource[], views: readonly ViewDefinition[] = [], timeZone = 'UTC',
 ): Promise<Map<string, DateWindow>> {
   const coverage = new Map<string, DateWindow>();
   for (const source of sources) {
     for (const table of source.connector.tables) {
       const state = await readStreamState(store, source.config.id, table.name);
       if (!state) continue;
+      const covered = coveredDates(state, timeZone);
       const known = coverage.get(table.name);
-      coverage.set(table.name, known
-        ? { from: maxDate(known.from, state.firstDate), to: minDate(known.to, state.cursor) }
-        : { from: state.firstDate, to: state.cursor });
+      coverage.set(table.name, known ? { from: maxDate(known.from, covered.from), to: minDate(known.to, covered.to) } : covered);
     }
   }
   const configured = new Set(sources.flatMap((s) => s.connector.tables.map((t) => t.name)));
@@ -40,4 +39,16 @@ export async function tableCoverage(
     })));
   }
   return coverage;
+}
+
+/**
+ * Report streams: firstDate … cursor date. Incremental streams read the whole history; a run that
+ * finished (not partial) makes every business day before the one it finished in complete; a
+ * partial one only the days before its cursor.
+ */
+function coveredDates(state: StreamState, timeZone: string): DateWindow {
+  const from = state.firstDate ?? '0001-01-01';
+  if (isIsoDate(state.cursor)) return { from, to: state.cursor };
+  const through = state.partialReason ? new Date(state.cursor) : new Date(state.updatedAt);
+  return { from, to: addDays(todayIn(timeZone, through), -1) };
 }

@@ -3,9 +3,9 @@ import { eachDay, maxDate, minDate } from '../dates.ts';
 import { LakeError } from '../errors.ts';
 import { appendToPartition, writePartition } from '../lake/lake-writer.ts';
 import type { ObjectStore } from '../lake/object-store.ts';
-import { readStreamState, writeStreamState } from '../lake/state-store.ts';
+import { readStreamState, writeStreamState, type StreamState } from '../lake/state-store.ts';
 import type { Logger } from '../log.ts';
-import type { Row } from '../table/schema.ts';
+import type { Row, TableSchema } from '../table/schema.ts';
 import { planSyncWindow } from './sync-window.ts';
 
 export interface StreamSyncResult {
@@ -36,27 +36,38 @@ const writeConcurrency = 4;
 
 /**
  * Reads one stream and writes it to the lake. Rows are held per partition until the stream's
- * checkpoint says the partitions are complete; then the files are written and only then the cursor.
+ * checkpoint says they are complete; then the files are written and only then the cursor, so a
+ * crash in between re-reads data and never skips it.
  */
 export async function syncStream(options: SyncStreamOptions): Promise<StreamSyncResult> {
   const { store, sourceId, stream, log } = options;
   const name = stream.table.name;
+  const incremental = stream.cursorKind === 'incremental';
   let state = await readStreamState(store, sourceId, name);
-  const window = planSyncWindow({
-    state, lookbackDays: stream.lookbackDays, initialFrom: options.initialFrom,
-    lastCompleteDay: options.lastCompleteDay, ...(options.backfill ? { backfill: options.backfill } : {}),
-  });
+  const window = incremental
+    ? { from: options.initialFrom, to: options.lastCompleteDay }
+    : planSyncWindow({
+      state, lookbackDays: stream.lookbackDays, initialFrom: options.initialFrom,
+      lastCompleteDay: options.lastCompleteDay, ...(options.backfill ? { backfill: options.backfill } : {}),
+    });
   if (!window) {
     log.info('up to date');
     return { source: sourceId, stream: name, status: 'up_to_date', window: null, rows: 0, files: 0, bytes: 0, cursor: state?.cursor ?? null };
   }
-  log.info(`reading ${window.from} … ${window.to}`);
+  log.info(incremental ? (state ? `reading changes since ${state.cursor}` : 'reading the whole history (first run)') : `reading ${window.from} … ${window.to}`);
 
+  let table: TableSchema = stream.table;
   const pending = new Map<string, Row[]>();
   let rows = 0, files = 0, bytes = 0, appendPart = 0;
   let partialReason: string | undefined;
 
-  for await (const event of stream.read({ window, log, ...(options.signal ? { signal: options.signal } : {}) })) {
+  const context = {
+    window, log,
+    ...(incremental && state ? { cursor: state.cursor } : {}),
+    ...(state?.streamState ? { streamState: state.streamState } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  for await (const event of stream.read(context)) {
     if (event.kind === 'rows') {
       for (const row of event.rows) {
         const dt = row[stream.partitionField];
@@ -67,35 +78,27 @@ export async function syncStream(options: SyncStreamOptions): Promise<StreamSync
         if (!bucket) pending.set(dt, (bucket = []));
         bucket.push(row);
       }
-    } else if (event.kind === 'checkpoint') {
-      const partitions = stream.writeMode === 'overwrite_partition'
-        ? [...eachDay(event.covers.from, event.covers.to)]
-        : [...pending.keys()].sort();
-      const outside = [...pending.keys()].filter((dt) => dt < event.covers.from || dt > event.covers.to);
-      if (outside.length > 0) {
-        throw new LakeError(`stream yielded rows for ${outside[0]}, outside its checkpoint ${event.covers.from} … ${event.covers.to}`, {
-          context: { source: sourceId, stream: name },
-        });
+    } else if (event.kind === 'schema') {
+      const missing = stream.table.columns.filter((c) => !event.columns.some((e) => e.name === c.name));
+      if (missing.length > 0) {
+        throw new LakeError(`stream schema dropped declared columns: ${missing.map((c) => c.name).join(', ')}`, { context: { source: sourceId, stream: name } });
       }
+      table = { ...stream.table, columns: event.columns };
+    } else if (event.kind === 'checkpoint') {
+      const partitions = partitionsToWrite(stream, event.covers, pending, sourceId);
       await forEachLimited(partitions, writeConcurrency, async (dt) => {
         const batch = pending.get(dt) ?? [];
         const written = stream.writeMode === 'overwrite_partition'
-          ? await writePartition(store, stream.table, dt, sourceId, batch)
-          : await appendToPartition(store, stream.table, dt, sourceId, options.runId, appendPart++, batch);
+          ? await writePartition(store, table, dt, sourceId, batch)
+          : await appendToPartition(store, table, dt, sourceId, options.runId, appendPart++, batch);
         pending.delete(dt);
         rows += written.rows;
         bytes += written.bytes;
         if (written.key) files++;
       });
-      // The cursor never moves back: a backfill of old dates leaves it where it was.
-      state = {
-        version: 1,
-        cursor: state ? maxDate(state.cursor, event.through) : event.through,
-        firstDate: state ? minDate(state.firstDate, event.covers.from) : event.covers.from,
-        updatedAt: new Date().toISOString(),
-      };
+      state = nextState(state, event, incremental);
       await writeStreamState(store, sourceId, name, state);
-      log.info(`wrote ${event.covers.from} … ${event.covers.to}: ${rows.toLocaleString('en-US')} rows so far`);
+      log.info(`${incremental ? `wrote changes through ${event.through}` : `wrote ${event.covers!.from} … ${event.covers!.to}`}: ${rows.toLocaleString('en-US')} rows so far`);
     } else {
       partialReason = event.reason;
       break;
@@ -115,6 +118,35 @@ export async function syncStream(options: SyncStreamOptions): Promise<StreamSync
   return {
     source: sourceId, stream: name, status: partialReason ? 'partial' : 'ok', window, rows, files, bytes,
     cursor: state?.cursor ?? null, ...(partialReason ? { partialReason } : {}),
+  };
+}
+
+/** Report streams replace every partition their checkpoint covers (even empty ones); others write what they hold. */
+function partitionsToWrite(stream: StreamDefinition, covers: DateWindow | undefined, pending: Map<string, Row[]>, sourceId: string): string[] {
+  if (stream.writeMode !== 'overwrite_partition') return [...pending.keys()].sort();
+  const context = { source: sourceId, stream: stream.table.name };
+  if (!covers) throw new LakeError('an overwrite_partition stream must say which partitions its checkpoint covers', { context });
+  const outside = [...pending.keys()].filter((dt) => dt < covers.from || dt > covers.to);
+  if (outside.length > 0) {
+    throw new LakeError(`stream yielded rows for ${outside[0]}, outside its checkpoint ${covers.from} … ${covers.to}`, { context });
+  }
+  return [...eachDay(covers.from, covers.to)];
+}
+
+function nextState(
+  state: StreamState | undefined, event: { through: string; covers?: DateWindow; streamState?: Readonly<Record<string, unknown>> }, incremental: boolean,
+): StreamState {
+  const updatedAt = new Date().toISOString();
+  const streamState = event.streamState ? { streamState: { ...event.streamState } } : state?.streamState ? { streamState: state.streamState } : {};
+  if (incremental) return { version: 1, cursor: event.through, updatedAt, ...streamState };
+  // A report cursor never moves back: a backfill of old dates leaves it where it was.
+  const from = event.covers!.from;
+  return {
+    version: 1,
+    cursor: state ? maxDate(state.cursor, event.through) : event.through,
+    firstDate: state?.firstDate ? minDate(state.firstDate, from) : from,
+    updatedAt,
+    ...streamState,
   };
 }
 
