@@ -1,4 +1,4 @@
-import type { Grain, KpiSettings } from '../config/schema.ts';
+import type { Grain } from '../config/schema.ts';
 import { addDays, endOfMonth, maxDate, minDate, startOfMonth } from '../dates.ts';
 import { encodeParquet } from '../lake/parquet.ts';
 import type { ObjectStore } from '../lake/object-store.ts';
@@ -6,8 +6,8 @@ import type { Logger } from '../log.ts';
 import type { QueryEngine, QueryRow } from '../query/query-engine.ts';
 import type { DateWindow } from '../connector.ts';
 import type { KpiDefinition, KpiSnapshotRow } from './definition.ts';
-import { measureById, type Measure } from './measures.ts';
-import { renderTableSnapshotSql } from './snapshot-sql.ts';
+import { factSourceById, measureById, type FactSource, type Measure, type SqlContext } from './measures.ts';
+import { renderSnapshotSql } from './snapshot-sql.ts';
 import { kpiSnapshotsTable, snapshotKey } from './snapshot-table.ts';
 
 export const snapshotGrains: readonly Grain[] = ['day', 'week', 'month'];
@@ -21,11 +21,11 @@ export interface SnapshotOptions {
   /** The last complete day in the business time zone. */
   readonly asOf: string;
   readonly historyDays: number;
-  readonly settings: KpiSettings;
+  readonly context: SqlContext;
   readonly log: Logger;
   readonly now?: Date;
-  /** Runs before a table's query with its window, e.g. to check exchange rates cover it. */
-  readonly beforeQuery?: (table: string, window: DateWindow) => Promise<void>;
+  /** Runs before a fact source's query with its window, e.g. to check exchange rates cover it. */
+  readonly beforeQuery?: (source: FactSource, window: DateWindow) => Promise<void>;
 }
 
 export interface SnapshotResult {
@@ -42,23 +42,23 @@ export async function computeSnapshot(options: SnapshotOptions): Promise<Snapsho
   const skipped: Array<{ kpi: string; reason: string }> = [];
 
   const computable = kpis.filter((kpi) => {
-    const missing = kpiTables(kpi).filter((t) => !coverage.has(t));
+    const missing = [...new Set(kpiSources(kpi).map((s) => s.coverageTable))].filter((t) => !coverage.has(t));
     if (missing.length > 0) skipped.push({ kpi: kpi.id, reason: `no synced data in ${missing.join(', ')}` });
     return missing.length === 0;
   });
 
-  // One query per table with every measure and segment its KPIs need.
+  // One query per fact source with every measure and segment its KPIs need.
   const sums = new Map<string, Record<string, number>>();
   let queries = 0;
-  for (const [table, needs] of tableNeeds(computable)) {
-    const window = tableWindow(coverage.get(table)!, asOf, options.historyDays);
+  for (const [source, needs] of sourceNeeds(computable)) {
+    const window = sourceWindow(source, coverage, asOf, options.historyDays);
     if (!window) continue;
-    await options.beforeQuery?.(table, window);
-    const sql = renderTableSnapshotSql({
-      table, measures: [...needs.measures], segments: [...needs.segments], grains: snapshotGrains,
-      from: window.from, to: window.to, settings: options.settings,
+    await options.beforeQuery?.(source, window);
+    const sql = renderSnapshotSql({
+      source, measures: [...needs.measures], segments: [...needs.segments], grains: snapshotGrains,
+      from: window.from, to: window.to, context: options.context,
     });
-    log.info(`computing ${needs.measures.size} measures from ${table} (${window.from} … ${window.to})`);
+    log.info(`computing ${needs.measures.size} measures from ${source.id} (${window.from} … ${window.to})`);
     const result = await engine.query(sql);
     queries++;
     for (const row of result) collectSums(sums, row, needs.measures, [...needs.segments]);
@@ -66,7 +66,7 @@ export async function computeSnapshot(options: SnapshotOptions): Promise<Snapsho
 
   const rows: KpiSnapshotRow[] = [];
   for (const kpi of computable) {
-    const windows = kpiTables(kpi).map((t) => tableWindow(coverage.get(t)!, asOf, options.historyDays));
+    const windows = kpiSources(kpi).map((s) => sourceWindow(s, coverage, asOf, options.historyDays));
     if (windows.some((w) => !w)) continue;
     const from = windows.reduce((acc, w) => maxDate(acc, w!.from), '0000-01-01');
     const to = windows.reduce((acc, w) => minDate(acc, w!.to), '9999-12-31');
@@ -118,19 +118,23 @@ export function periodEndOf(grain: Grain, periodStart: string): string {
   }
 }
 
-function kpiTables(kpi: KpiDefinition): string[] {
-  const ids = [kpi.numerator, kpi.denominator, kpi.gate?.measure].filter((id): id is string => id !== undefined);
-  return [...new Set(ids.map((id) => measureById.get(id)!.table))];
+export function kpiMeasures(kpi: KpiDefinition): Measure[] {
+  return [kpi.numerator, kpi.denominator, kpi.gate?.measure]
+    .filter((id): id is string => id !== undefined)
+    .map((id) => measureById.get(id)!);
 }
 
-function tableNeeds(kpis: readonly KpiDefinition[]): Map<string, { measures: Set<Measure>; segments: Set<string> }> {
-  const needs = new Map<string, { measures: Set<Measure>; segments: Set<string> }>();
+function kpiSources(kpi: KpiDefinition): FactSource[] {
+  return [...new Set(kpiMeasures(kpi).map((m) => factSourceById.get(m.source)!))];
+}
+
+function sourceNeeds(kpis: readonly KpiDefinition[]): Map<FactSource, { measures: Set<Measure>; segments: Set<string> }> {
+  const needs = new Map<FactSource, { measures: Set<Measure>; segments: Set<string> }>();
   for (const kpi of kpis) {
-    for (const id of [kpi.numerator, kpi.denominator, kpi.gate?.measure]) {
-      if (id === undefined) continue;
-      const measure = measureById.get(id)!;
-      let need = needs.get(measure.table);
-      if (!need) needs.set(measure.table, (need = { measures: new Set(), segments: new Set() }));
+    for (const measure of kpiMeasures(kpi)) {
+      const source = factSourceById.get(measure.source)!;
+      let need = needs.get(source);
+      if (!need) needs.set(source, (need = { measures: new Set(), segments: new Set() }));
       need.measures.add(measure);
       for (const segment of kpi.segments) need.segments.add(segment);
     }
@@ -139,9 +143,10 @@ function tableNeeds(kpis: readonly KpiDefinition[]): Map<string, { measures: Set
 }
 
 /** The dates to scan: a fixed history aligned to a month start, inside what was synced. */
-function tableWindow(coverage: DateWindow, asOf: string, historyDays: number): DateWindow | undefined {
-  const from = maxDate(startOfMonth(addDays(asOf, -historyDays)), coverage.from);
-  const to = minDate(asOf, coverage.to);
+function sourceWindow(source: FactSource, coverage: ReadonlyMap<string, DateWindow>, asOf: string, historyDays: number): DateWindow | undefined {
+  const covered = coverage.get(source.coverageTable)!;
+  const from = maxDate(startOfMonth(addDays(asOf, -historyDays)), covered.from);
+  const to = minDate(asOf, covered.to);
   return from <= to ? { from, to } : undefined;
 }
 

@@ -23,9 +23,9 @@ export async function runSnapshot(options: {
   const coverage = await tableCoverage(options.store, options.sources, options.views, options.config.timezone);
   return computeSnapshot({
     engine: options.engine, store: options.store, kpis: kpiCatalog, coverage, asOf: options.asOf,
-    historyDays: options.config.snapshot.historyDays, settings: options.config.kpis, log: options.log,
-    beforeQuery: async (table, window) => {
-      if (table === adPerformanceDaily.name) await assertFxRatesCover(options.engine, window.from, window.to);
+    historyDays: options.config.snapshot.historyDays, context: { ...options.config.kpis, timezone: options.config.timezone }, log: options.log,
+    beforeQuery: async (source, window) => {
+      if (source.coverageTable === adPerformanceDaily.name) await assertFxRatesCover(options.engine, window.from, window.to);
     },
   });
 }

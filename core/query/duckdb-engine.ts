@@ -79,6 +79,8 @@ export class DuckDbEngine implements QueryEngine {
 
 /** Small DuckDB macros for the Trino functions the KPI SQL may use. */
 const trinoCompatibilityMacros = [
+  // Trino's at_timezone(timestamp, zone); AT TIME ZONE itself is not in node-sql-parser's Trino grammar.
+  'CREATE OR REPLACE MACRO at_timezone(ts, zone) AS timezone(zone, CAST(ts AS TIMESTAMPTZ))',
   'CREATE OR REPLACE MACRO day_of_week(d) AS isodow(d)',
   'CREATE OR REPLACE MACRO approx_percentile(x, p) AS approx_quantile(x, p)',
 ];

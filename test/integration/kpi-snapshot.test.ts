@@ -109,7 +109,7 @@ const coverage = (events: DateWindow = coverageWindow) => new Map([['ga4_traffic
 
 function snapshot(engine: DuckDbEngine, store: ObjectStore, now: Date, events?: DateWindow): Promise<SnapshotResult> {
   return computeSnapshot({
-    engine, store, kpis: ga4Kpis, coverage: coverage(events), asOf, historyDays: 100, settings, log: silentLogger, now,
+    engine, store, kpis: ga4Kpis, coverage: coverage(events), asOf, historyDays: 100, context: { ...settings, timezone: 'Asia/Seoul' }, log: silentLogger, now,
   });
 }
 

@@ -1,10 +1,10 @@
 import nodeSqlParser from 'node-sql-parser';
 import { describe, expect, it } from 'vitest';
-import type { Grain, KpiSettings } from '../../core/config/schema.ts';
+import type { Grain } from '../../core/config/schema.ts';
 import { QueryError } from '../../core/errors.ts';
 import { kpiCatalog } from '../../core/kpi/catalog.ts';
-import { measureById, measures, segmentDimensions, type Measure } from '../../core/kpi/measures.ts';
-import { renderTableSnapshotSql, type TableSnapshotQuery } from '../../core/kpi/snapshot-sql.ts';
+import { factSourceById, factSources, measureById, measures, type Measure, type SqlContext } from '../../core/kpi/measures.ts';
+import { renderSnapshotSql, type FactSourceQuery } from '../../core/kpi/snapshot-sql.ts';
 import { bindParams, identifier } from '../../core/query/sql.ts';
 
 const { Parser } = nodeSqlParser;
@@ -13,7 +13,7 @@ const parser = new Parser();
 const trino = { database: 'trino' };
 
 const grains: readonly Grain[] = ['day', 'week', 'month'];
-const settings: KpiSettings = { microConversionEvents: ['sign_up', 'file_download', 'generate_lead'] };
+const context: SqlContext = { microConversionEvents: ['sign_up', 'file_download', 'generate_lead'], timezone: 'Asia/Seoul' };
 
 /** Every measure a catalog KPI uses (numerator, denominator, gate). */
 function catalogMeasures(): Measure[] {
@@ -21,23 +21,24 @@ function catalogMeasures(): Measure[] {
   return [...ids].map((id) => measureById.get(id)!);
 }
 
-/** The tables the catalog's KPIs read, each with every measure defined on it. */
-const catalogTables: readonly string[] = [...new Set(catalogMeasures().map((m) => m.table))].sort();
+/** The fact sources the catalog's KPIs read, each with every measure defined on it. */
+const catalogTables: readonly string[] = [...new Set(catalogMeasures().map((m) => m.source))].sort();
 
-function queryFor(table: string, overrides: Partial<TableSnapshotQuery> = {}): TableSnapshotQuery {
+function queryFor(sourceId: string, overrides: Partial<FactSourceQuery> = {}): FactSourceQuery {
+  const source = factSourceById.get(sourceId)!;
   return {
-    table,
-    measures: measures.filter((m) => m.table === table),
-    segments: segmentDimensions[table] ?? [],
+    source,
+    measures: measures.filter((m) => m.source === sourceId),
+    segments: source.segments,
     grains,
     from: '2026-08-01',
     to: '2026-11-22',
-    settings,
+    context,
     ...overrides,
   };
 }
 
-describe('renderTableSnapshotSql parsed as Trino', () => {
+describe('renderSnapshotSql parsed as Trino', () => {
   it('covers the GA4 tables and the unified ad model', () => {
     // Prepare: catalogTables above
     // Act: nothing, this checks the fixture the table-wise tests below run on
@@ -48,9 +49,9 @@ describe('renderTableSnapshotSql parsed as Trino', () => {
   it.each(catalogTables)('%s: the whole statement parses as Trino, reads the table, and names every measure and segment', (table) => {
     // Prepare
     const query = queryFor(table);
-    const segments = segmentDimensions[table] ?? [];
+    const segments = factSourceById.get(table)!.segments;
     // Act
-    const sql = renderTableSnapshotSql(query);
+    const sql = renderSnapshotSql(query);
     const parsed = parser.parse(sql, trino);
     // Assess
     expect(parsed.tableList).toEqual([`select::null::${table}`]);
@@ -67,7 +68,7 @@ describe('renderTableSnapshotSql parsed as Trino', () => {
 
   it('the VALUES list of grains with a column alias parses in Trino mode', () => {
     // Prepare
-    const sql = renderTableSnapshotSql(queryFor('ga4_events_daily', { grains: ['week', 'month'] }));
+    const sql = renderSnapshotSql(queryFor('ga4_events_daily', { grains: ['week', 'month'] }));
     const values = sql.split('\n').find((line) => line.includes('CROSS JOIN (VALUES'))?.trim();
     // Act
     const ast = parser.astify(`SELECT g.grain FROM ga4_events_daily AS t ${values}`, trino) as unknown as { from: Array<{ as: string; join?: string }> };
@@ -80,33 +81,35 @@ describe('renderTableSnapshotSql parsed as Trino', () => {
     // Prepare
     const query = queryFor(table);
     // Act
-    const sql = renderTableSnapshotSql(query);
+    const sql = renderSnapshotSql(query);
     // Assess
     expect(sql).not.toMatch(/\bdate_add\b/i);
     expect(sql).not.toMatch(/\bdate_format\b/i);
     expect(sql).not.toMatch(/\bdate_parse\b/i);
     expect(sql).not.toMatch(/\bformat\s*\(/i);
     expect(sql).toContain("WHERE t.dt >= '2026-08-01' AND t.dt <= '2026-11-22'");
-    expect(sql).toContain("WHEN 'week' THEN CAST(date_trunc('week', t.date) AS DATE)");
+    expect(sql).toContain("AND t.date >= DATE '2026-08-01' AND t.date <= DATE '2026-11-22'");
+    expect(sql).toContain("WHEN 'week' THEN CAST(date_trunc('week', d.business_date) AS DATE)");
   });
 
   it('renders one measure, one segment and one grain exactly', () => {
     // Prepare
     const query = queryFor('ga4_traffic_daily', { measures: [measureById.get('sessions')!], segments: ['channel_group'], grains: ['day'] });
     // Act
-    const sql = renderTableSnapshotSql(query);
+    const sql = renderSnapshotSql(query);
     // Assess
     expect(sql).toBe([
       'SELECT grain, period_start',
       ', channel_group',
       ', SUM(m_sessions) AS m_sessions',
       'FROM (',
-      "  SELECT g.grain, CASE g.grain WHEN 'day' THEN t.date END AS period_start",
-      "  , COALESCE(t.channel_group, '(not set)') AS channel_group",
+      "  SELECT g.grain, CASE g.grain WHEN 'day' THEN d.business_date END AS period_start",
+      "  , COALESCE(d.channel_group, '(not set)') AS channel_group",
       '  , CAST(sessions AS DOUBLE) AS m_sessions',
-      '  FROM ga4_traffic_daily AS t',
+      '  FROM (SELECT t.*, t.date AS business_date FROM ga4_traffic_daily AS t',
+      "        WHERE t.dt >= '2026-08-01' AND t.dt <= '2026-11-22'",
+      "          AND t.date >= DATE '2026-08-01' AND t.date <= DATE '2026-11-22') AS d",
       "  CROSS JOIN (VALUES ('day')) AS g (grain)",
-      "  WHERE t.dt >= '2026-08-01' AND t.dt <= '2026-11-22'",
       ') AS x',
       'GROUP BY grain, period_start, channel_group',
     ].join('\n'));
@@ -114,9 +117,9 @@ describe('renderTableSnapshotSql parsed as Trino', () => {
 
   it("quotes a micro-conversion event name with a quote as 'it''s', and it still parses", () => {
     // Prepare
-    const query = queryFor('ga4_events_daily', { settings: { microConversionEvents: ["it's", 'sign_up'] } });
+    const query = queryFor('ga4_events_daily', { context: { ...context, microConversionEvents: ["it's", 'sign_up'] } });
     // Act
-    const sql = renderTableSnapshotSql(query);
+    const sql = renderSnapshotSql(query);
     const parse = () => parser.astify(sql, trino);
     // Assess
     expect(sql).toContain("CASE WHEN event_name IN ('it''s', 'sign_up') THEN event_count ELSE 0 END");
@@ -132,7 +135,7 @@ describe('renderTableSnapshotSql parsed as Trino', () => {
     // Prepare
     const query = queryFor('ga4_traffic_daily', { from, to });
     // Act
-    const act = () => renderTableSnapshotSql(query);
+    const act = () => renderSnapshotSql(query);
     // Assess
     expect(act).toThrow(QueryError);
     expect(act).toThrow(`snapshot window must be YYYY-MM-DD dates: ${from} … ${to}`);
@@ -142,7 +145,7 @@ describe('renderTableSnapshotSql parsed as Trino', () => {
     // Prepare
     const query = queryFor('ga4_traffic_daily', { segments: ['channel_group) --'] });
     // Act
-    const act = () => renderTableSnapshotSql(query);
+    const act = () => renderSnapshotSql(query);
     // Assess
     expect(act).toThrow(QueryError);
   });
@@ -244,15 +247,15 @@ describe('KPI catalog consistency', () => {
     expect(missing).toEqual([]);
   });
 
-  it("every KPI segment is a segment dimension of every table the KPI's measures come from", () => {
+  it("every KPI segment is a segment dimension of every fact source the KPI's measures come from", () => {
     // Prepare
     const problems: string[] = [];
     // Act
     for (const kpi of kpiCatalog) {
-      const tables = new Set([kpi.numerator, kpi.denominator, kpi.gate?.measure].filter((id) => id !== undefined).map((id) => measureById.get(id)?.table ?? '?'));
+      const sources = new Set([kpi.numerator, kpi.denominator, kpi.gate?.measure].filter((id) => id !== undefined).map((id) => measureById.get(id)?.source ?? '?'));
       for (const segment of kpi.segments) {
-        for (const table of tables) {
-          if (!(segmentDimensions[table] ?? []).includes(segment)) problems.push(`${kpi.id}: ${segment} not in ${table}`);
+        for (const source of sources) {
+          if (!(factSourceById.get(source)?.segments ?? []).includes(segment)) problems.push(`${kpi.id}: ${segment} not in ${source}`);
         }
       }
     }
@@ -281,10 +284,10 @@ describe('KPI catalog consistency', () => {
     expect(kpiCatalog.every((k) => /[가-힣]/.test(k.name.ko))).toBe(true);
   });
 
-  it("every KPI's gate has a positive minimum and its table has segment dimensions declared", () => {
+  it("every KPI's gate has a positive minimum and every measure's fact source exists", () => {
     // Prepare / Act
     const badGates = kpiCatalog.filter((k) => k.gate !== undefined && !(k.gate.min > 0)).map((k) => k.id);
-    const undeclared = measures.filter((m) => segmentDimensions[m.table] === undefined).map((m) => m.id);
+    const undeclared = measures.filter((m) => !factSources.some((s) => s.id === m.source)).map((m) => m.id);
     // Assess
     expect(badGates).toEqual([]);
     expect(undeclared).toEqual([]);
