@@ -1,0 +1,62 @@
+import type { Connector, StreamDefinition } from '../../core/connector.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { LinkedinClient, resolveLinkedinCredentials } from './client.ts';
+import { LINKEDIN_DEFAULT_API_ROOT, LinkedinSourceConfig, type LinkedinAuth } from './config.ts';
+import { readCampaignDaily } from './read-analytics.ts';
+import { defaultLinkedinSandboxAccount, type LinkedinSandboxAccount } from './sandbox/seed-data.ts';
+import { startLinkedinSandbox } from './sandbox/server.ts';
+import { adsLinkedinCampaignDaily, linkedinPrimaryKey } from './streams.ts';
+
+/** LinkedIn Marketing API (adAnalytics, pivot CAMPAIGN, DAILY): ad spend and results per campaign and UTC day. */
+export const linkedinConnector: Connector<LinkedinSourceConfig> = {
+  type: 'linkedin',
+  configSchema: LinkedinSourceConfig,
+  tables: [adsLinkedinCampaignDaily],
+
+  streams(config, { secrets, log }) {
+    // Credentials are resolved lazily so `kpi validate` and the catalog never need them.
+    let client: Promise<LinkedinClient> | undefined;
+    const getClient = () => (client ??= (async () => new LinkedinClient({
+      sourceId: config.id,
+      apiRoot: config.endpoint ?? LINKEDIN_DEFAULT_API_ROOT,
+      apiVersion: config.apiVersion,
+      credentials: await resolveLinkedinCredentials(requireAuth(config), secrets, config.tokenUrl),
+      log,
+    }))());
+    const stream: StreamDefinition = {
+      table: adsLinkedinCampaignDaily,
+      primaryKey: linkedinPrimaryKey,
+      cursorField: 'date',
+      partitionField: 'date',
+      writeMode: 'overwrite_partition',
+      lookbackDays: config.lookbackDays,
+      async *read(context) {
+        yield* readCampaignDaily(await getClient(), config, context);
+      },
+    };
+    return [stream];
+  },
+
+  async startSandbox(config, { anchorDate }) {
+    const sandbox = await startLinkedinSandbox({ seed: config.sandbox?.seed ?? 42, anchorDate, accounts: sandboxAccountsFor(config.accountIds) });
+    // The sandbox's bearer token travels as a secret, like a real credential, and never reaches disk.
+    const secret = `sandbox/${config.id}`;
+    return {
+      sandbox,
+      config: { ...config, endpoint: sandbox.url, tokenUrl: sandbox.tokenUrl, auth: { type: 'access_token', secret } },
+      secrets: { [secret]: sandbox.accessToken },
+    };
+  },
+};
+
+/** The shop's account under the config's first id; any further ids are served as accounts without campaigns. */
+function sandboxAccountsFor(accountIds: readonly string[]): LinkedinSandboxAccount[] {
+  return accountIds.map((id, index) => index === 0
+    ? defaultLinkedinSandboxAccount(id)
+    : { id, name: `Sandbox account ${id}`, currency: 'USD', campaignGroups: [{ id: `9${id}`, name: 'Default Campaign Group', status: 'ACTIVE', campaigns: [] }] });
+}
+
+function requireAuth(config: LinkedinSourceConfig): LinkedinAuth {
+  if (!config.auth) throw new ConfigError('pipeline.yaml', [{ path: `sources.${config.id}.auth`, message: 'add auth (or sandbox: {} to use the bundled sandbox)' }]);
+  return config.auth;
+}
