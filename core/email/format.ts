@@ -139,6 +139,11 @@ function formatNumberInUnit(value: number, unit: KpiUnit, locale: Locale, curren
       }).format(value));
     case 'duration':
       return formatDuration(value, locale, signed);
+    case 'days':
+      // "34.2일" / "34.2 days": one decimal, the unit spelled by Intl.
+      return withMinus(new Intl.NumberFormat(intlLocale, {
+        style: 'unit', unit: 'day', unitDisplay: 'long', maximumFractionDigits: 1, ...sign,
+      }).format(value));
   }
 }
 

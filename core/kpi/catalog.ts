@@ -48,7 +48,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   {
     id: 'cart_abandonment_rate', name: { ko: '장바구니 이탈률', en: 'Cart abandonment rate' },
     definition: { ko: '1 − Σ purchase 이벤트 / Σ add_to_cart 이벤트', en: '1 − Σ purchase events / Σ add_to_cart events' }, unit: 'ratio', direction: 'lower_is_better', category: 'conversion',
-    table: 'ga4_events_daily', numerator: 'purchases', denominator: 'add_to_carts', complement: true,
+    table: 'ga4_events_daily', numerator: 'purchases', denominator: 'add_to_carts', scale: -1, offset: 1,
     gate: { measure: 'add_to_carts', min: 50 }, segments: [],
   },
   {
@@ -118,6 +118,74 @@ export const kpiCatalog: readonly KpiDefinition[] = [
     unit: 'ratio', direction: 'higher_is_better', category: 'conversion',
     table: 'ad_performance_daily', numerator: 'ad_conversions', shareOfTotal: true,
     gate: { measure: 'ad_conversions', min: 10 }, segments: ['platform'],
+  },
+  {
+    id: 'leads', name: { ko: '리드 수', en: 'Leads created' },
+    definition: { ko: '생성일 기준 리드 수', en: 'count of leads by CreatedDate' }, unit: 'count', direction: 'higher_is_better', category: 'acquisition',
+    table: 'salesforce_lead_latest', numerator: 'leads_created', segments: ['lead_source'],
+  },
+  {
+    // Cohort by the date the lead reached MQL: of this period's MQLs, how many reached SQL (so far).
+    id: 'mql_to_sql_rate', name: { ko: 'MQL→SQL 전환율', en: 'MQL → SQL rate' },
+    definition: { ko: 'SQL에 도달한 리드 / MQL에 도달한 리드 (MQL 도달일 기준)', en: 'leads reaching SQL / leads reaching MQL (by date reached MQL)' },
+    unit: 'ratio', direction: 'higher_is_better', category: 'conversion',
+    table: 'salesforce_lead_latest', numerator: 'mqls_reaching_sql', denominator: 'mqls',
+    gate: { measure: 'mqls', min: 20 }, segments: ['lead_source'],
+  },
+  {
+    id: 'lead_to_opportunity_rate', name: { ko: '리드→기회 전환율', en: 'Lead → opportunity rate' },
+    definition: { ko: '기회로 전환된 리드 / 생성된 리드 (리드 생성일 기준)', en: 'converted leads with an opportunity / leads created (by CreatedDate)' },
+    unit: 'ratio', direction: 'higher_is_better', category: 'conversion',
+    table: 'salesforce_lead_latest', numerator: 'leads_with_opportunity', denominator: 'leads_created',
+    gate: { measure: 'leads_created', min: 20 }, segments: ['lead_source'],
+  },
+  {
+    id: 'pipeline_created', name: { ko: '파이프라인 생성액', en: 'Pipeline created' },
+    definition: { ko: '생성일 기준 Σ 기회 금액', en: 'Σ opportunity amount by CreatedDate' }, unit: 'currency', direction: 'higher_is_better', category: 'revenue',
+    table: 'salesforce_opportunity_latest', numerator: 'pipeline_amount', segments: [],
+  },
+  {
+    id: 'win_rate', name: { ko: '수주율 (기회 대비 거래 비율)', en: 'Win rate (opportunity-to-deal ratio)' },
+    definition: { ko: '성사 / (성사 + 실패), 종료일 기준', en: 'won / (won + lost) by CloseDate' }, unit: 'ratio', direction: 'higher_is_better', category: 'conversion',
+    table: 'salesforce_opportunity_latest', numerator: 'won_deals', denominator: 'closed_deals',
+    gate: { measure: 'closed_deals', min: 20 }, segments: [],
+  },
+  {
+    id: 'average_deal_size', name: { ko: '평균 거래 규모', en: 'Average deal size' },
+    definition: { ko: 'Σ 성사 금액 / 성사 건수, 종료일 기준', en: 'Σ won amount / count won by CloseDate' }, unit: 'currency', direction: 'higher_is_better', category: 'revenue',
+    table: 'salesforce_opportunity_latest', numerator: 'won_amount', denominator: 'won_deals',
+    gate: { measure: 'won_deals', min: 5 }, segments: [],
+  },
+  {
+    id: 'revenue', name: { ko: '매출', en: 'Revenue (closed won)' },
+    definition: { ko: '종료일 기준 Σ 성사 금액', en: 'Σ won amount by CloseDate' }, unit: 'currency', direction: 'higher_is_better', category: 'revenue',
+    table: 'salesforce_opportunity_latest', numerator: 'won_amount', segments: [],
+  },
+  {
+    id: 'revenue_growth_mom', name: { ko: '월별 매출 성장률', en: 'Monthly revenue growth' },
+    definition: { ko: '매출(월) / 매출(전월) − 1', en: 'revenue(month) / revenue(previous month) − 1' }, unit: 'ratio', direction: 'higher_is_better', category: 'revenue',
+    table: 'salesforce_opportunity_latest', numerator: 'won_amount', growthOf: 'revenue', grains: ['month'], segments: [],
+  },
+  {
+    id: 'sales_cycle_days', name: { ko: '영업 주기', en: 'Sales cycle length' },
+    definition: { ko: '성사된 기회의 생성일→종료일 평균 일수', en: 'average days from CreatedDate to CloseDate of won opportunities' },
+    unit: 'days', direction: 'lower_is_better', category: 'efficiency',
+    table: 'salesforce_opportunity_latest', numerator: 'won_cycle_days', denominator: 'won_deals',
+    gate: { measure: 'won_deals', min: 5 }, segments: [],
+  },
+  {
+    id: 'cac', name: { ko: '고객 획득 비용 (CAC)', en: 'Customer acquisition cost' },
+    definition: { ko: 'Σ 광고비 / 신규 고객 (첫 성사 거래가 기간 내인 계정)', en: 'Σ ad spend / new customers (accounts with their first won opportunity in the period)' },
+    unit: 'currency', direction: 'lower_is_better', category: 'efficiency',
+    table: 'ad_performance_daily', numerator: 'ad_spend', denominator: 'new_customers',
+    gate: { measure: 'new_customers', min: 5 }, segments: [],
+  },
+  {
+    // Attributed revenue: closed-won amount of opportunities with a primary campaign.
+    id: 'marketing_roi', name: { ko: '마케팅 ROI', en: 'Marketing ROI' },
+    definition: { ko: '(마케팅 기여 매출 − 광고비) / 광고비; 기여 매출 = 캠페인이 연결된 성사 금액', en: '(revenue attributed to marketing − ad spend) / ad spend; attributed = won amount of opportunities with a primary campaign' },
+    unit: 'ratio', direction: 'higher_is_better', category: 'revenue',
+    table: 'ad_performance_daily', numerator: 'won_amount_marketing', denominator: 'ad_spend', offset: -1, segments: [],
   },
 ];
 

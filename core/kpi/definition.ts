@@ -1,6 +1,6 @@
 import type { Grain } from '../config/schema.ts';
 
-export type KpiUnit = 'count' | 'ratio' | 'currency' | 'duration';
+export type KpiUnit = 'count' | 'ratio' | 'currency' | 'duration' | 'days';
 export type KpiDirection = 'higher_is_better' | 'lower_is_better' | 'neutral';
 export type KpiCategory = 'acquisition' | 'engagement' | 'conversion' | 'revenue' | 'efficiency';
 
@@ -22,10 +22,13 @@ export interface KpiDefinition {
   readonly numerator: string;
   /** Measure id for the denominator; absent for plain sums. */
   readonly denominator?: string;
-  /** `1 - num/den` style KPIs (cart abandonment) say so here. */
-  readonly complement?: boolean;
-  /** Value multiplier applied after the division (CPM: 1000). */
+  /** value = scale × num/den + offset: CPM has scale 1000, cart abandonment (1 − p/a) scale −1 and offset 1, ROI (r − 1) offset −1. */
   readonly scale?: number;
+  readonly offset?: number;
+  /** value = this KPI's other-KPI value in the period / its value in the previous period − 1 (month-over-month growth). */
+  readonly growthOf?: string;
+  /** Grains it is computed for; all by default. */
+  readonly grains?: readonly Grain[];
   /**
    * A share of the whole (channel contribution): per segment, the segment's numerator over the
    * numerator of all segments together; no row for the whole itself.

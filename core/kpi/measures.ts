@@ -40,10 +40,24 @@ const report = (table: string, segments: readonly string[]): FactSource => ({
   id: table, coverageTable: table, from: () => table, date: () => 't.date', partitionPruning: true, segments,
 });
 
+/** A CRM view where each row counts on a date of its own (not the version's partition). */
+const crm = (id: string, view: string, date: (context: SqlContext) => string, segments: readonly string[] = [], from?: string): FactSource => ({
+  id, coverageTable: view, from: () => from ?? view, date, partitionPruning: false, segments,
+});
+
 export const factSources: readonly FactSource[] = [
   report('ga4_traffic_daily', ['channel_group']),
   report('ga4_events_daily', []),
   report('ad_performance_daily', ['platform']),
+  // Leads on the day they were created, and on the day they reached MQL (the MQL → SQL cohort).
+  crm('sf_leads_created', 'salesforce_lead_latest', localDate('created_date'), ['lead_source']),
+  crm('sf_leads_mql', 'salesforce_lead_latest', () => 't.mql_date', ['lead_source']),
+  // Opportunities on the day they were created (pipeline) and on their close date (outcomes).
+  crm('sf_opportunities_created', 'salesforce_opportunity_latest', localDate('created_date')),
+  crm('sf_opportunities_closed', 'salesforce_opportunity_latest', () => 't.close_date'),
+  // Accounts on the close date of their first won opportunity: new customers.
+  crm('sf_new_customers', 'salesforce_opportunity_latest', () => 't.first_won_date', [],
+    '(SELECT account_id, min(close_date) AS first_won_date FROM salesforce_opportunity_latest WHERE is_won AND account_id IS NOT NULL GROUP BY account_id)'),
 ];
 
 const column = (source: string, id: string, expression: string, description: string): Measure =>
@@ -72,6 +86,22 @@ export const measures: readonly Measure[] = [
   column('ad_performance_daily', 'ad_clicks', 'clicks', 'Ad clicks'),
   column('ad_performance_daily', 'ad_conversions', 'conversions', 'Conversions as each platform reports them'),
   column('ad_performance_daily', 'ad_conversions_value', 'conversions_value_reporting', 'Conversion value in the reporting currency'),
+  column('sf_leads_created', 'leads_created', '1', 'Leads created (CreatedDate, business time zone)'),
+  column('sf_leads_created', 'leads_with_opportunity', 'CASE WHEN is_converted AND converted_opportunity_id IS NOT NULL THEN 1 ELSE 0 END',
+    'Of the leads created, those converted with an opportunity'),
+  column('sf_leads_mql', 'mqls', '1', 'Leads reaching MQL (MQL date)'),
+  column('sf_leads_mql', 'mqls_reaching_sql', 'CASE WHEN sql_date IS NOT NULL THEN 1 ELSE 0 END', 'Of the MQLs of the period, those that reached SQL'),
+  column('sf_opportunities_created', 'pipeline_amount', 'coalesce(amount, 0)', 'Amount of opportunities created (CreatedDate)'),
+  column('sf_opportunities_closed', 'closed_deals', 'CASE WHEN is_closed THEN 1 ELSE 0 END', 'Opportunities closed won or lost (CloseDate)'),
+  column('sf_opportunities_closed', 'won_deals', 'CASE WHEN is_won THEN 1 ELSE 0 END', 'Opportunities closed won (CloseDate)'),
+  column('sf_opportunities_closed', 'won_amount', 'CASE WHEN is_won THEN coalesce(amount, 0) ELSE 0 END', 'Closed-won amount (CloseDate)'),
+  column('sf_opportunities_closed', 'won_amount_marketing', 'CASE WHEN is_won AND campaign_id IS NOT NULL THEN coalesce(amount, 0) ELSE 0 END',
+    'Closed-won amount of opportunities with a primary campaign (marketing-sourced)'),
+  {
+    id: 'won_cycle_days', source: 'sf_opportunities_closed', description: 'Days from CreatedDate to CloseDate of won opportunities, summed',
+    expression: (context) => `CASE WHEN is_won THEN date_diff('day', ${localDate('created_date')(context)}, close_date) ELSE 0 END`,
+  },
+  column('sf_new_customers', 'new_customers', '1', 'Accounts whose first won opportunity closed in the period'),
 ];
 
 export const measureById: ReadonlyMap<string, Measure> = new Map(measures.map((m) => [m.id, m]));

@@ -42,6 +42,7 @@ export async function computeSnapshot(options: SnapshotOptions): Promise<Snapsho
   const skipped: Array<{ kpi: string; reason: string }> = [];
 
   const computable = kpis.filter((kpi) => {
+    if (kpi.growthOf) return false;
     const missing = [...new Set(kpiSources(kpi).map((s) => s.coverageTable))].filter((t) => !coverage.has(t));
     if (missing.length > 0) skipped.push({ kpi: kpi.id, reason: `no synced data in ${missing.join(', ')}` });
     return missing.length === 0;
@@ -73,6 +74,7 @@ export async function computeSnapshot(options: SnapshotOptions): Promise<Snapsho
     for (const [key, values] of sums) {
       const [grain, periodStart, dimension, segmentValue] = key.split('\u0000') as [Grain, string, string, string];
       if (dimension !== '' && !kpi.segments.includes(dimension)) continue;
+      if (kpi.grains && !kpi.grains.includes(grain)) continue;
       const periodEnd = periodEndOf(grain, periodStart);
       if (periodStart < from || periodEnd > to) continue; // complete periods only
       // A share's denominator is the same measure over all segments together.
@@ -94,6 +96,7 @@ export async function computeSnapshot(options: SnapshotOptions): Promise<Snapsho
       });
     }
   }
+  for (const kpi of kpis.filter((k) => k.growthOf)) rows.push(...growthRows(kpi, rows));
   rows.sort((a, b) => a.kpi_id.localeCompare(b.kpi_id) || a.grain.localeCompare(b.grain) ||
     (a.segment_value ?? '').localeCompare(b.segment_value ?? '') || a.period_start.localeCompare(b.period_start));
 
@@ -102,12 +105,33 @@ export async function computeSnapshot(options: SnapshotOptions): Promise<Snapsho
   return { rows, key, queries, skipped };
 }
 
-/** Ratio of sums; a complement KPI is 1 − ratio; null when the denominator is zero. */
+/** scale × (a sum, or a ratio of sums) + offset; null when the denominator is zero. */
 export function kpiValue(kpi: KpiDefinition, numerator: number, denominator: number | null): number | null {
-  if (denominator === null) return numerator * (kpi.scale ?? 1);
   if (denominator === 0) return null;
-  const ratio = numerator / denominator;
-  return (kpi.complement ? 1 - ratio : ratio) * (kpi.scale ?? 1);
+  const base = denominator === null ? numerator : numerator / denominator;
+  return base * (kpi.scale ?? 1) + (kpi.offset ?? 0);
+}
+
+/**
+ * Growth KPIs from the rows of the KPI they grow: per grain and segment, each period over the one
+ * just before it, minus one. Numerator and denominator keep the two values.
+ */
+export function growthRows(kpi: KpiDefinition, base: readonly KpiSnapshotRow[]): KpiSnapshotRow[] {
+  const rows: KpiSnapshotRow[] = [];
+  const series = Map.groupBy(base.filter((r) => r.kpi_id === kpi.growthOf && (kpi.grains ?? snapshotGrains).includes(r.grain)),
+    (r) => `${r.grain}\u0000${r.segment_dimension ?? ''}\u0000${r.segment_value ?? ''}`);
+  for (const periods of series.values()) {
+    const byStart = new Map(periods.map((r) => [r.period_start, r]));
+    for (const current of periods) {
+      const previous = [...byStart.values()].find((r) => addDays(r.period_end, 1) === current.period_start);
+      if (!previous || current.value === null || previous.value === null) continue;
+      rows.push({
+        ...current, kpi_id: kpi.id, numerator: current.value, denominator: previous.value, gate_volume: null,
+        value: previous.value === 0 ? null : current.value / previous.value - 1,
+      });
+    }
+  }
+  return rows;
 }
 
 export function periodEndOf(grain: Grain, periodStart: string): string {

@@ -55,8 +55,8 @@ describe('parseConfig on valid files', () => {
     const loaded = parseConfig(text, file, connectors);
     // Assess
     const { config } = loaded;
-    expect(config.sources).toHaveLength(1);
-    expect(config.goals).toHaveLength(6);
+    expect(config.sources).toHaveLength(5);
+    expect(config.goals).toHaveLength(8);
     expect(config.recipients).toHaveLength(2);
     expect(config.project).toBe('Acme Shop');
     expect(config.timezone).toBe('Asia/Seoul');
@@ -64,10 +64,11 @@ describe('parseConfig on valid files', () => {
       id: 'web', type: 'ga4', propertyId: '123456789', sandbox: { seed: 42 },
       lookbackDays: 3, backfillDays: 90, pageSize: 10_000, chunkDays: 30, quotaReserveTokens: 500,
     });
-    expect(loaded.sources.map((s) => s.connector.type)).toEqual(['ga4']);
+    expect(loaded.sources.map((s) => s.connector.type)).toEqual(['ga4', 'google_ads', 'meta', 'linkedin', 'tiktok']);
+    expect(config.fx).toEqual([{ currency: 'USD', from: '2024-01', to: '2027-12', rate: 1380 }]);
     expect(config.snapshot.historyDays).toBe(100);
     // goals without severity get the default
-    expect(config.goals.map((g) => g.severity)).toEqual(['critical', 'warning', 'warning', 'warning', 'warning', 'warning']);
+    expect(config.goals.map((g) => g.severity)).toEqual(['critical', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning']);
     expect(config.goals[1]?.segment).toEqual({ channel_group: 'Paid Social' });
   });
 
@@ -87,13 +88,13 @@ describe('parseConfig on valid files', () => {
 });
 
 describe('parseConfig reports each mistake with its path and what to write', () => {
-  it('unknown source type: lists the known types (ga4)', () => {
+  it('unknown source type: lists the known types', () => {
     // Prepare
     const text = edit(valid, 'type: ga4', 'type: ga5');
     // Act
     const problems = problemsOf(text);
     // Assess
-    expect(problems).toStrictEqual([{ path: 'sources[0].type', message: 'unknown source type "ga5"; write one of: ga4' }]);
+    expect(problems).toStrictEqual([{ path: 'sources[0].type', message: 'unknown source type "ga5"; write one of: ga4, google_ads, meta, linkedin, tiktok' }]);
   });
 
   it('GA4 source with neither auth nor sandbox: asks for auth at sources[0].auth', () => {

@@ -27,7 +27,8 @@ const bounceRate: KpiDefinition = {
   direction: 'lower_is_better',
   category: 'engagement',
   numerator: 'engaged_sessions',
-  complement: true,
+  scale: -1,
+  offset: 1,
 };
 
 const revenue: KpiDefinition = {

@@ -39,11 +39,14 @@ function queryFor(sourceId: string, overrides: Partial<FactSourceQuery> = {}): F
 }
 
 describe('renderSnapshotSql parsed as Trino', () => {
-  it('covers the GA4 tables and the unified ad model', () => {
+  it('covers the GA4 tables, the unified ad model and the CRM sources', () => {
     // Prepare: catalogTables above
     // Act: nothing, this checks the fixture the table-wise tests below run on
     // Assess
-    expect(catalogTables).toEqual(['ad_performance_daily', 'ga4_events_daily', 'ga4_traffic_daily']);
+    expect(catalogTables).toEqual([
+      'ad_performance_daily', 'ga4_events_daily', 'ga4_traffic_daily',
+      'sf_leads_created', 'sf_leads_mql', 'sf_new_customers', 'sf_opportunities_closed', 'sf_opportunities_created',
+    ]);
   });
 
   it.each(catalogTables)('%s: the whole statement parses as Trino, reads the table, and names every measure and segment', (table) => {
@@ -54,7 +57,7 @@ describe('renderSnapshotSql parsed as Trino', () => {
     const sql = renderSnapshotSql(query);
     const parsed = parser.parse(sql, trino);
     // Assess
-    expect(parsed.tableList).toEqual([`select::null::${table}`]);
+    expect(parsed.tableList).toEqual([`select::null::${factSourceById.get(table)!.coverageTable}`]);
     const ast = (Array.isArray(parsed.ast) ? parsed.ast[0] : parsed.ast) as unknown as {
       type: string;
       columns: Array<{ as: string | null }>;
@@ -87,9 +90,12 @@ describe('renderSnapshotSql parsed as Trino', () => {
     expect(sql).not.toMatch(/\bdate_format\b/i);
     expect(sql).not.toMatch(/\bdate_parse\b/i);
     expect(sql).not.toMatch(/\bformat\s*\(/i);
-    expect(sql).toContain("WHERE t.dt >= '2026-08-01' AND t.dt <= '2026-11-22'");
-    expect(sql).toContain("AND t.date >= DATE '2026-08-01' AND t.date <= DATE '2026-11-22'");
+    expect(sql).not.toMatch(/\bAT TIME ZONE\b/i);
     expect(sql).toContain("WHEN 'week' THEN CAST(date_trunc('week', d.business_date) AS DATE)");
+    const date = query.source.date(context);
+    expect(sql).toContain(`${date} >= DATE '2026-08-01' AND ${date} <= DATE '2026-11-22'`);
+    if (query.source.partitionPruning) expect(sql).toContain("WHERE t.dt >= '2026-08-01' AND t.dt <= '2026-11-22'");
+    else expect(sql).not.toContain('t.dt');
   });
 
   it('renders one measure, one segment and one grain exactly', () => {
@@ -273,7 +279,7 @@ describe('KPI catalog consistency', () => {
     // Assess
     expect(duplicateKpis).toEqual([]);
     expect(duplicateMeasures).toEqual([]);
-    expect(kpiIds).toHaveLength(20);
+    expect(kpiIds).toHaveLength(31);
   });
 
   it('every KPI has a Korean and an English name', () => {
