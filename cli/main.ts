@@ -2,10 +2,10 @@ import { Command, Option } from 'commander';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { connectors } from '../connectors/index.ts';
-import { startGa4Sandbox } from '../connectors/ga4/sandbox/server.ts';
 import { loadConfig } from '../core/config/load-config.ts';
 import { KpiError, UsageError } from '../core/errors.ts';
-import { isIsoDate } from '../core/dates.ts';
+import { isIsoDate, todayIn } from '../core/dates.ts';
+import type { RunningSandbox } from '../core/connector.ts';
 import { latestSnapshotDate, readSnapshot } from '../core/kpi/read-snapshot.ts';
 import { createConsoleLogger } from '../core/log.ts';
 import { DuckDbEngine } from '../core/query/duckdb-engine.ts';
@@ -99,15 +99,24 @@ program.command('query').description('run SQL over the local lake (public table 
     }
   });
 
-program.command('sandbox').description('start the connector sandboxes and print their URLs (Ctrl-C to stop)')
-  .option('--port <port>', 'GA4 sandbox port (0 = any free port)', '0')
-  .option('--seed <seed>', 'data seed', '42')
-  .action(async (options: { port: string; seed: string }) => {
-    const ga4 = await startGa4Sandbox({ port: Number(options.port), seed: Number(options.seed) });
-    out(`GA4 Data API sandbox: ${ga4.url}v1beta/properties/${ga4.propertyId}:runReport`);
-    out(`  bearer token: ${ga4.accessToken}   (today in the sandbox: ${ga4.anchorDate})`);
-    await new Promise<void>((resolve) => process.once('SIGINT', resolve));
-    await ga4.stop();
+program.command('sandbox').description('start the sandbox of every source in the config and print their URLs and tokens (Ctrl-C to stop)')
+  .option('-c, --config <file>', 'pipeline config whose sources to serve', exampleConfig)
+  .action(async (options: { config: string }) => {
+    const { sources } = await loadConfig(options.config, connectors);
+    const anchorDate = todayIn('Asia/Seoul');
+    const running: RunningSandbox[] = [];
+    try {
+      for (const source of sources) {
+        if (!source.connector.startSandbox) continue;
+        const started = await source.connector.startSandbox(source.config, { anchorDate });
+        running.push(started.sandbox);
+        out(`${source.config.id.padEnd(12)} ${source.connector.type.padEnd(11)} ${started.sandbox.url}   token: ${Object.values(started.secrets).join(', ')}`);
+      }
+      out(`\nSandbox data runs through ${anchorDate}. Ctrl-C to stop.`);
+      await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+    } finally {
+      await Promise.all(running.map((s) => s.stop()));
+    }
   });
 
 async function sync(context: CliContext, options: { source?: string; from?: string; to?: string } = {}) {

@@ -20,6 +20,18 @@ export const SecretName = z.string().min(1).regex(/^[A-Za-z0-9/_+=.@-]+$/, {
   message: 'write the name of a secret (letters, digits and /_+=.@-), never the credential itself',
 });
 
+/** An EventBridge Scheduler expression, run in the business time zone. */
+export const ScheduleExpression = z.string().regex(/^(cron\(\S+( \S+){5}\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/, {
+  message: 'write an EventBridge schedule, e.g. cron(0 6 * * ? *) (06:00 daily) or rate(6 hours)',
+});
+
+/** The Lambda that runs a step, in AWS. */
+export const FunctionSettings = z.object({
+  memoryMb: z.number().int().min(128).max(10_240).default(1024),
+  /** At most 900; a long backfill stops a minute before and the next run continues from the cursor. */
+  timeoutSeconds: z.number().int().min(60).max(900).default(900),
+});
+
 /** What every source has, whatever its type. Each connector extends this. */
 export const SourceBase = z.object({
   // No '-': lake file names are `<source-id>-<run-id>-<n>.parquet`, so a '-' would let one source's
@@ -32,6 +44,10 @@ export const SourceBase = z.object({
   sandbox: z.object({
     seed: z.number().int().default(42),
   }).optional(),
+  /** When the source's ingest function runs in AWS (business time zone). */
+  schedule: ScheduleExpression.default('cron(0 5 * * ? *)'),
+  /** Its ingest function's memory and timeout in AWS. */
+  function: FunctionSettings.default({ memoryMb: 1024, timeoutSeconds: 900 }),
 });
 export type SourceBase = z.infer<typeof SourceBase>;
 
@@ -100,6 +116,22 @@ export const FxRateConfig = z.object({
 }).refine((r) => r.from === undefined || r.to === undefined || r.from <= r.to, { message: 'from must not be after to' });
 export type FxRateConfig = z.infer<typeof FxRateConfig>;
 
+/** How the stack is deployed (`npx cdk deploy`); nothing here matters for local runs. */
+export const DeploySettings = z.object({
+  /** The daily KPI run (snapshot → notify), in the business time zone; after the sources' schedules. */
+  kpiRunSchedule: ScheduleExpression.default('cron(0 7 * * ? *)'),
+  /** Operations alerts (failed runs, dead letters, late data) are emailed here through SNS. */
+  alarmEmail: z.email().optional(),
+  /** Keep the lake bucket when the stack is deleted. */
+  retainData: z.boolean().default(true),
+  /** Athena refuses a query that would scan more than this. */
+  bytesScannedCutoffMb: z.number().int().min(10).default(10_000),
+  /** Alarm when a source's newest data is older than this many hours. */
+  freshnessAlarmHours: z.number().int().min(1).default(36),
+  kpiFunctions: FunctionSettings.default({ memoryMb: 1024, timeoutSeconds: 900 }),
+});
+export type DeploySettings = z.infer<typeof DeploySettings>;
+
 /** The parts of pipeline.yaml that do not depend on which connectors exist. */
 export const PipelineConfigBase = z.object({
   version: z.literal(1, { message: 'write version: 1' }),
@@ -111,6 +143,10 @@ export const PipelineConfigBase = z.object({
   snapshot: SnapshotSettings.default({ historyDays: 100 }),
   /** Exchange rates into `currency` for ad accounts in other currencies. */
   fx: z.array(FxRateConfig).default([]),
+  deploy: DeploySettings.default({
+    kpiRunSchedule: 'cron(0 7 * * ? *)', retainData: true, bytesScannedCutoffMb: 10_000, freshnessAlarmHours: 36,
+    kpiFunctions: { memoryMb: 1024, timeoutSeconds: 900 },
+  }),
   recipients: z.array(Recipient).default([]),
   goals: z.array(Goal).default([]),
   email: EmailSettings,

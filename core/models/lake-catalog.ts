@@ -1,5 +1,5 @@
 import type { Connector } from '../connector.ts';
-import { orderByDependency, type LakeCatalog } from '../query/duckdb-engine.ts';
+import { orderByDependency, type LakeCatalog } from '../table/lake-catalog.ts';
 import { coreTables, coreViews } from './index.ts';
 
 /**

@@ -20,6 +20,8 @@ export interface RunSyncOptions {
   readonly onlySource?: string;
   readonly backfill?: Partial<DateWindow>;
   readonly runId?: string;
+  /** Aborts the reading (e.g. before Lambda's time limit): what was checkpointed stays, the rest is re-read next run. */
+  readonly signal?: AbortSignal;
 }
 
 /** Syncs every stream of every (or one) source, one after another. */
@@ -40,6 +42,7 @@ export async function runSync(options: RunSyncOptions): Promise<StreamSyncResult
       results.push(await syncStream({
         store, sourceId: source.config.id, stream, runId, lastCompleteDay, initialFrom, log: streamLog,
         ...(options.backfill ? { backfill: options.backfill } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
       }));
     }
   }

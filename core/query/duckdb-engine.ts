@@ -3,6 +3,9 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { QueryError } from '../errors.ts';
 import type { ColumnType, TableSchema, ViewDefinition } from '../table/schema.ts';
+import { orderByDependency, type LakeCatalog } from '../table/lake-catalog.ts';
+
+export type { LakeCatalog };
 import { bindParams, quoteString } from './sql.ts';
 import type { QueryEngine, QueryParam, QueryRow } from './query-engine.ts';
 
@@ -94,29 +97,6 @@ export function duckDbType(type: ColumnType): string {
     case 'date': return 'DATE';
     case 'timestamp': return 'TIMESTAMPTZ';
   }
-}
-
-/** Every table and view the engine exposes under its public name. */
-export interface LakeCatalog {
-  readonly tables: readonly TableSchema[];
-  readonly views?: readonly ViewDefinition[];
-}
-
-/** Views after the views they read (tables are always created first). */
-export function orderByDependency(views: readonly ViewDefinition[]): ViewDefinition[] {
-  const byName = new Map(views.map((v) => [v.name, v]));
-  const ordered: ViewDefinition[] = [];
-  const visit = (view: ViewDefinition, path: readonly string[]) => {
-    if (ordered.includes(view)) return;
-    if (path.includes(view.name)) throw new QueryError(`views depend on each other in a cycle: ${[...path, view.name].join(' → ')}`);
-    for (const dependency of view.dependsOn) {
-      const inner = byName.get(dependency);
-      if (inner) visit(inner, [...path, view.name]);
-    }
-    ordered.push(view);
-  };
-  views.forEach((view) => visit(view, []));
-  return ordered;
 }
 
 async function hasParquetFiles(folder: string, partitioned: boolean): Promise<boolean> {

@@ -33,6 +33,7 @@ export interface SyncStreamOptions {
 }
 
 const writeConcurrency = 4;
+const stoppedForTime = 'stopped before the time limit; the next run continues from the cursor';
 
 /**
  * Reads one stream and writes it to the lake. Rows are held per partition until the stream's
@@ -67,42 +68,53 @@ export async function syncStream(options: SyncStreamOptions): Promise<StreamSync
     ...(state?.streamState ? { streamState: state.streamState } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  for await (const event of stream.read(context)) {
-    if (event.kind === 'rows') {
-      for (const row of event.rows) {
-        const dt = row[stream.partitionField];
-        if (typeof dt !== 'string') {
-          throw new LakeError(`row without a ${stream.partitionField} date`, { context: { source: sourceId, stream: name } });
+  try {
+    for await (const event of stream.read(context)) {
+      // Connectors need not watch the time budget: the writer stops between events.
+      if (options.signal?.aborted) {
+        partialReason = stoppedForTime;
+        break;
+      }
+      if (event.kind === 'rows') {
+        for (const row of event.rows) {
+          const dt = row[stream.partitionField];
+          if (typeof dt !== 'string') {
+            throw new LakeError(`row without a ${stream.partitionField} date`, { context: { source: sourceId, stream: name } });
+          }
+          let bucket = pending.get(dt);
+          if (!bucket) pending.set(dt, (bucket = []));
+          bucket.push(row);
         }
-        let bucket = pending.get(dt);
-        if (!bucket) pending.set(dt, (bucket = []));
-        bucket.push(row);
+      } else if (event.kind === 'schema') {
+        const missing = stream.table.columns.filter((c) => !event.columns.some((e) => e.name === c.name));
+        if (missing.length > 0) {
+          throw new LakeError(`stream schema dropped declared columns: ${missing.map((c) => c.name).join(', ')}`, { context: { source: sourceId, stream: name } });
+        }
+        table = { ...stream.table, columns: event.columns };
+      } else if (event.kind === 'checkpoint') {
+        const partitions = partitionsToWrite(stream, event.covers, pending, sourceId);
+        await forEachLimited(partitions, writeConcurrency, async (dt) => {
+          const batch = pending.get(dt) ?? [];
+          const written = stream.writeMode === 'overwrite_partition'
+            ? await writePartition(store, table, dt, sourceId, batch)
+            : await appendToPartition(store, table, dt, sourceId, options.runId, appendPart++, batch);
+          pending.delete(dt);
+          rows += written.rows;
+          bytes += written.bytes;
+          if (written.key) files++;
+        });
+        state = nextState(state, event, incremental);
+        await writeStreamState(store, sourceId, name, state);
+        log.info(`${incremental ? `wrote changes through ${event.through}` : `wrote ${event.covers!.from} … ${event.covers!.to}`}: ${rows.toLocaleString('en-US')} rows so far`);
+      } else {
+        partialReason = event.reason;
+        break;
       }
-    } else if (event.kind === 'schema') {
-      const missing = stream.table.columns.filter((c) => !event.columns.some((e) => e.name === c.name));
-      if (missing.length > 0) {
-        throw new LakeError(`stream schema dropped declared columns: ${missing.map((c) => c.name).join(', ')}`, { context: { source: sourceId, stream: name } });
-      }
-      table = { ...stream.table, columns: event.columns };
-    } else if (event.kind === 'checkpoint') {
-      const partitions = partitionsToWrite(stream, event.covers, pending, sourceId);
-      await forEachLimited(partitions, writeConcurrency, async (dt) => {
-        const batch = pending.get(dt) ?? [];
-        const written = stream.writeMode === 'overwrite_partition'
-          ? await writePartition(store, table, dt, sourceId, batch)
-          : await appendToPartition(store, table, dt, sourceId, options.runId, appendPart++, batch);
-        pending.delete(dt);
-        rows += written.rows;
-        bytes += written.bytes;
-        if (written.key) files++;
-      });
-      state = nextState(state, event, incremental);
-      await writeStreamState(store, sourceId, name, state);
-      log.info(`${incremental ? `wrote changes through ${event.through}` : `wrote ${event.covers!.from} … ${event.covers!.to}`}: ${rows.toLocaleString('en-US')} rows so far`);
-    } else {
-      partialReason = event.reason;
-      break;
     }
+  } catch (error) {
+    // Stopped on purpose (the time budget ran out mid-read): keep what was checkpointed, continue next run.
+    if (!options.signal?.aborted) throw error;
+    partialReason = stoppedForTime;
   }
 
   if (pending.size > 0 && !partialReason) {

@@ -133,6 +133,27 @@ describe('GA4 connector through syncStream into a local lake', () => {
     expect(await readStreamState(store, 'web', table)).toMatchObject({ cursor: '2026-10-15', firstDate: from });
   });
 
+  it('stops between chunks when the time budget runs out, keeps what it wrote, and the next run finishes', async () => {
+    // Prepare: 3 chunks of 7 days; the budget ends as soon as the first chunk's files are written.
+    const { stream } = await connectorSandbox({ chunkDays: 7 });
+    const { root, store } = await lake();
+    const budget = new AbortController();
+    const stopAfterFirstChunk = new RecordingStore(store, (key) => {
+      if (key.startsWith('_state/')) budget.abort();
+    });
+    const from = '2026-09-25';
+    const to = '2026-10-15';
+    // Act
+    const first = await syncStream({ store: stopAfterFirstChunk, sourceId: 'web', stream, runId: 'run1', lastCompleteDay: to, initialFrom: from, log: silentLogger, signal: budget.signal });
+    const afterFirst = await lakeTotals(root);
+    const second = await sync(store, stream, to, from);
+    // Assess
+    expect(first).toMatchObject({ status: 'partial', cursor: '2026-10-01', partialReason: expect.stringContaining('time limit') });
+    expect(afterFirst).toMatchObject({ days: 7, first: from, last: '2026-10-01' });
+    expect(second).toMatchObject({ status: 'ok', cursor: to });
+    expect(await lakeTotals(root)).toMatchObject({ ...seedTotals(from, to), days: 21 });
+  });
+
   it('writes the cursor state file only after the partition files it covers', async () => {
     // Prepare
     const { stream } = await connectorSandbox({ chunkDays: 7 });

@@ -12,9 +12,12 @@ export interface StoreCall {
 export class RecordingStore implements ObjectStore {
   readonly calls: StoreCall[] = [];
   readonly #inner: ObjectStore;
+  readonly #afterPut: ((key: string) => void) | undefined;
 
-  constructor(inner: ObjectStore) {
+  /** `afterPut` runs after each write lands, e.g. to abort a sync at a chosen point. */
+  constructor(inner: ObjectStore, afterPut?: (key: string) => void) {
     this.#inner = inner;
+    this.#afterPut = afterPut;
   }
 
   get location(): string {
@@ -25,6 +28,7 @@ export class RecordingStore implements ObjectStore {
     const existingBefore = await this.#inner.list('');
     this.calls.push({ operation: 'put', keys: [key], existingBefore });
     await this.#inner.put(key, body, contentType);
+    this.#afterPut?.(key);
   }
 
   get(key: string): Promise<Uint8Array | undefined> {
