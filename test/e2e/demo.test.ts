@@ -34,7 +34,8 @@ async function queryJson(sql: string): Promise<Array<Record<string, unknown>>> {
 }
 
 const countsSql = `select (select count(*) from ga4_traffic_daily) as traffic, (select count(*) from ga4_events_daily) as events,
-  (select count(*) from kpi_snapshots) as snapshots`;
+  (select count(*) from kpi_snapshots) as snapshots, (select count(*) from ad_performance_daily) as ads,
+  (select round(sum(spend_reporting), 2) from ad_performance_daily) as ad_spend`;
 
 const stackLine = /^\s+at /m;
 
@@ -103,6 +104,23 @@ describe('kpi demo (the real CLI, spawned)', () => {
     expect(parsed.html).toBe(await readFile(path.join(outbox, `${asOf}-jieun-kim-example-com.html`), 'utf8'));
   }, timeout);
 
+  it('answers the unified ad query for all four platforms, and has the ad KPIs overall and per platform', async () => {
+    // Prepare / Act
+    const spend = await queryJson('select platform, sum(spend_reporting) as spend from ad_performance_daily group by 1 order by 1');
+    const kpis = await queryJson(`select kpi_id, coalesce(segment_value, 'all') as segment, count(*) as weeks from kpi_snapshots
+      where grain = 'week' and kpi_id in ('ctr', 'cpa', 'roas', 'channel_spend_share') group by 1, 2 order by 1, 2`);
+    // Assess: LinkedIn's USD spend is converted (≈ US$150–185 a day × 1,380 ≫ US$ amounts)
+    expect(spend.map((r) => r.platform)).toEqual(['google_ads', 'linkedin', 'meta', 'tiktok']);
+    expect(spend.every((r) => Number(r.spend) > 0)).toBe(true);
+    const linkedinDaily = Number(spend.find((r) => r.platform === 'linkedin')!.spend) / 90;
+    expect(linkedinDaily).toBeGreaterThan(140 * 1380);
+    expect(linkedinDaily).toBeLessThan(200 * 1380);
+    const segmentsOf = (kpi: string) => kpis.filter((r) => r.kpi_id === kpi).map((r) => r.segment);
+    expect(segmentsOf('roas')).toEqual(['all', 'google_ads', 'linkedin', 'meta', 'tiktok']);
+    expect(segmentsOf('channel_spend_share')).toEqual(['google_ads', 'linkedin', 'meta', 'tiktok']);
+    expect(kpis.every((r) => Number(r.weeks) === 12)).toBe(true);
+  }, timeout);
+
   it('changes no row count when the demo runs again into the same data dir', async () => {
     // Prepare
     const [before] = await queryJson(countsSql);
@@ -116,6 +134,7 @@ describe('kpi demo (the real CLI, spawned)', () => {
     expect(again.stdout).toMatch(/^ {2}web +ga4_traffic_daily +[\d,]+ rows +3 files {2}2026-11-20 … 2026-11-22$/m);
     expect(after).toEqual(before);
     expect(Number(before!.traffic)).toBeGreaterThan(0);
+    expect(Number(before!.ads)).toBe(630);
     expect(Number(before!.snapshots)).toBeGreaterThan(0);
   }, timeout);
 });
