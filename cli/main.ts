@@ -142,7 +142,7 @@ async function snapshot(context: CliContext, engine: DuckDbEngine) {
 }
 
 async function notify(context: CliContext, rows: Parameters<typeof runNotify>[0]['snapshot'], date: string) {
-  const result = await runNotify({ config: context.loaded.config, snapshot: rows, snapshotDate: date, mailer: context.mailer, log: context.log });
+  const result = await runNotify({ config: context.loaded.config, snapshot: rows, snapshotDate: date, mailer: context.mailer, store: context.store, log: context.log });
   out(`Goals (as of ${date})`);
   formatEvaluations(result.evaluations, context.loaded.config.currency).forEach((l) => out(l));
   out(`Emails: ${result.sent.length} sent via ${context.mailer.description}`);

@@ -34,7 +34,9 @@ export function formatEvaluations(evaluations: readonly GoalEvaluation[], curren
     const target = `${e.goal.direction === 'at_least' ? '≥' : '≤'} ${formatKpiValue(e.target, e.kpi.unit, 'en', currency)}`;
     const period = e.period ? `${e.goal.grain} ${e.period.start}…${e.period.end}` : e.goal.grain;
     const segment = e.goal.segment ? ` [${Object.entries(e.goal.segment).map(([k, v]) => `${k}=${v}`).join(', ')}]` : '';
-    return `  ${e.status.toUpperCase().padEnd(19)} ${(e.kpi.name.en + segment).padEnd(36)} ${actual.padStart(10)} vs ${target.padEnd(12)} ${period}  owner ${e.goal.owner}`;
+    const status = e.status === 'no_data' && e.periodResult === 'insufficient_volume' ? 'NO_DATA (volume)' : e.status.toUpperCase();
+    const pace = e.pace ? `  pace ${(e.pace.ratio * 100).toFixed(0)}%, projected ${formatKpiValue(e.pace.projected, e.kpi.unit, 'en', currency)}` : '';
+    return `  ${status.padEnd(17)} ${(e.kpi.name.en + segment).padEnd(40)} ${actual.padStart(12)} vs ${target.padEnd(14)} ${period}  owner ${e.goal.owner}${pace}`;
   });
 }
 

@@ -60,11 +60,18 @@ export const Recipient = z.object({
 });
 export type Recipient = z.infer<typeof Recipient>;
 
-export const Grain = z.enum(['day', 'week', 'month']);
+export const Grain = z.enum(['day', 'week', 'month', 'quarter']);
 export type Grain = z.infer<typeof Grain>;
 
 export const Severity = z.enum(['info', 'warning', 'critical']);
 export type Severity = z.infer<typeof Severity>;
+
+/** "+20% vs last quarter": the target is the baseline × (1 + change); change −0.1 is "10% less". */
+export const RelativeTarget = z.object({
+  change: z.number({ message: 'write the change as a fraction, e.g. 0.2 for +20% or -0.1 for −10%' }),
+  vs: z.enum(['previous_period', 'same_period_last_year'], { message: 'write vs: previous_period or same_period_last_year' }),
+});
+export type RelativeTarget = z.infer<typeof RelativeTarget>;
 
 export const Goal = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'write an id of lowercase letters, digits, - or _' }),
@@ -73,13 +80,27 @@ export const Goal = z.object({
   /** Which slice of the KPI, e.g. `{ channel_group: Organic Social }`; omit for the whole. */
   segment: z.record(z.string(), z.string()).optional(),
   grain: Grain.default('week'),
-  target: z.number({ message: 'write the target as a number; rates as fractions, e.g. 0.05 for 5%' }),
+  /** A number (rates as fractions: 0.05 for 5%), or relative to a baseline: { change: 0.2, vs: previous_period }. */
+  target: z.union([z.number(), RelativeTarget], {
+    message: 'write the target as a number (rates as fractions, e.g. 0.05 for 5%) or as { change: 0.2, vs: previous_period }',
+  }),
   direction: z.enum(['at_least', 'at_most'], { message: 'write at_least (higher is good) or at_most (lower is good)' }),
   owner: z.string().min(1, { message: 'name the person who owns this KPI (KPI 책임자)' }),
   /** Email addresses; each must be listed under `recipients`. */
   recipients: z.array(z.email()).min(1, { message: 'list at least one recipient email' }),
   severity: Severity.default('warning'),
   description: z.string().optional(),
+  /**
+   * Time-bound goals: from start through deadline the KPI is judged to date — totals by pace
+   * (expected so far, weighted by weekday), rates by their value so far — then achieved or missed.
+   * Without a deadline the goal is kept every period ("at least 5% every week").
+   */
+  start: IsoDate.optional(),
+  deadline: IsoDate.optional(),
+}).refine((g) => (g.start === undefined) === (g.deadline === undefined), {
+  message: 'give both start and deadline (a time-bound goal), or neither (a goal kept every period)', path: ['deadline'],
+}).refine((g) => g.start === undefined || g.deadline === undefined || g.start <= g.deadline, {
+  message: 'the deadline must not be before the start', path: ['deadline'],
 });
 export type Goal = z.infer<typeof Goal>;
 

@@ -15,8 +15,8 @@ const MINUS = '\u2212';
 const INTL_LOCALE: Record<Locale, string> = { ko: 'ko-KR', en: 'en-US' };
 
 const GRAIN_LABELS: Record<Locale, Record<Grain, string>> = {
-  ko: { day: '일간', week: '주간', month: '월간' },
-  en: { day: 'daily', week: 'weekly', month: 'monthly' },
+  ko: { day: '일간', week: '주간', month: '월간', quarter: '분기' },
+  en: { day: 'daily', week: 'weekly', month: 'monthly', quarter: 'quarterly' },
 };
 
 export function grainLabel(grain: Grain, locale: Locale): string {
@@ -67,6 +67,7 @@ export function formatPercentChange(ratio: number, locale: Locale): string {
  * - day: "2026년 11월 22일 (일)" / "Sun, Nov 22, 2026"
  * - week: "11월 16일 – 11월 22일" / "Nov 16 – Nov 22, 2026" (years on both ends when they differ)
  * - month: "2026년 11월" / "November 2026"
+ * - quarter: "2026년 4분기" / "Q4 2026"
  */
 export function formatPeriod(grain: Grain, start: string, end: string, locale: Locale): string {
   const startDate = parseCalendarDate(start);
@@ -76,6 +77,10 @@ export function formatPeriod(grain: Grain, start: string, end: string, locale: L
       return formatDay(startDate, locale);
     case 'month':
       return dateFormat(locale, { year: 'numeric', month: 'long' }).format(startDate);
+    case 'quarter': {
+      const quarter = Math.floor(startDate.getUTCMonth() / 3) + 1;
+      return locale === 'ko' ? `${startDate.getUTCFullYear()}년 ${quarter}분기` : `Q${quarter} ${startDate.getUTCFullYear()}`;
+    }
     case 'week': {
       const sameYear = startDate.getUTCFullYear() === endDate.getUTCFullYear();
       if (locale === 'ko') {

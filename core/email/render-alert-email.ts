@@ -115,7 +115,7 @@ export function sortAlerts(evaluations: readonly GoalEvaluation[]): GoalEvaluati
 
 export function renderAlertEmail(input: AlertEmailInput): RenderedEmail {
   const context = { project: input.project, goals: input.evaluations.map((e) => e.goal.id) };
-  const alerts = sortAlerts(input.evaluations.filter((e) => e.status === 'breached'));
+  const alerts = sortAlerts(input.evaluations.filter((e) => e.periodResult === 'breached'));
   if (alerts.length === 0) {
     throw new MailError('no breached goal to write an alert email about', { context });
   }

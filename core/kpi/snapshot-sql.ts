@@ -26,6 +26,7 @@ const periodStartSql: Record<Grain, string> = {
   day: 'd.business_date',
   week: "CAST(date_trunc('week', d.business_date) AS DATE)",
   month: "CAST(date_trunc('month', d.business_date) AS DATE)",
+  quarter: "CAST(date_trunc('quarter', d.business_date) AS DATE)",
 };
 
 export function renderSnapshotSql(query: FactSourceQuery): string {

@@ -1,5 +1,5 @@
 import type { Grain } from '../config/schema.ts';
-import { addDays, endOfMonth, maxDate, minDate, startOfMonth } from '../dates.ts';
+import { addDays, endOfMonth, endOfQuarter, maxDate, minDate, startOfQuarter } from '../dates.ts';
 import { encodeParquet } from '../lake/parquet.ts';
 import type { ObjectStore } from '../lake/object-store.ts';
 import type { Logger } from '../log.ts';
@@ -10,7 +10,7 @@ import { factSourceById, measureById, type FactSource, type Measure, type SqlCon
 import { renderSnapshotSql } from './snapshot-sql.ts';
 import { kpiSnapshotsTable, snapshotKey } from './snapshot-table.ts';
 
-export const snapshotGrains: readonly Grain[] = ['day', 'week', 'month'];
+export const snapshotGrains: readonly Grain[] = ['day', 'week', 'month', 'quarter'];
 
 export interface SnapshotOptions {
   readonly engine: QueryEngine;
@@ -139,6 +139,7 @@ export function periodEndOf(grain: Grain, periodStart: string): string {
     case 'day': return periodStart;
     case 'week': return addDays(periodStart, 6);
     case 'month': return endOfMonth(periodStart);
+    case 'quarter': return endOfQuarter(periodStart);
   }
 }
 
@@ -166,10 +167,10 @@ function sourceNeeds(kpis: readonly KpiDefinition[]): Map<FactSource, { measures
   return needs;
 }
 
-/** The dates to scan: a fixed history aligned to a month start, inside what was synced. */
+/** The dates to scan: a fixed history aligned to a quarter start (so its first quarter is whole), inside what was synced. */
 function sourceWindow(source: FactSource, coverage: ReadonlyMap<string, DateWindow>, asOf: string, historyDays: number): DateWindow | undefined {
   const covered = coverage.get(source.coverageTable)!;
-  const from = maxDate(startOfMonth(addDays(asOf, -historyDays)), covered.from);
+  const from = maxDate(startOfQuarter(addDays(asOf, -historyDays)), covered.from);
   const to = minDate(asOf, covered.to);
   return from <= to ? { from, to } : undefined;
 }

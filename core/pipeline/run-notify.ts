@@ -2,6 +2,8 @@ import type { PipelineConfig, Recipient } from '../config/schema.ts';
 import { renderAlertEmail } from '../email/render-alert-email.ts';
 import type { Mailer, SentEmail } from '../email/mailer.ts';
 import { evaluateGoal } from '../goals/evaluate-goal.ts';
+import { writeGoalStatus } from '../goals/goal-status-table.ts';
+import type { ObjectStore } from '../lake/object-store.ts';
 import type { GoalEvaluation } from '../goals/evaluation.ts';
 import { kpiById } from '../kpi/catalog.ts';
 import type { KpiSnapshotRow } from '../kpi/definition.ts';
@@ -18,14 +20,16 @@ export async function runNotify(options: {
   readonly snapshot: readonly KpiSnapshotRow[];
   readonly snapshotDate: string;
   readonly mailer: Mailer;
+  readonly store: ObjectStore;
   readonly log: Logger;
   readonly now?: Date;
 }): Promise<NotifyResult> {
   const { config, snapshot, mailer, log } = options;
-  const evaluations = config.goals.map((goal) => evaluateGoal(goal, kpiById.get(goal.kpi)!, snapshot));
+  const evaluations = config.goals.map((goal) => evaluateGoal(goal, kpiById.get(goal.kpi)!, snapshot, options.snapshotDate));
+  await writeGoalStatus(options.store, evaluations, options.snapshotDate, options.now ?? new Date());
   const sent: SentEmail[] = [];
   for (const recipient of config.recipients) {
-    const mine = evaluations.filter((e) => e.status === 'breached' && includes(e.goal.recipients, recipient));
+    const mine = evaluations.filter((e) => e.periodResult === 'breached' && includes(e.goal.recipients, recipient));
     if (mine.length === 0) continue;
     const email = renderAlertEmail({
       recipient, evaluations: mine, project: config.project, currency: config.currency, snapshotDate: options.snapshotDate,

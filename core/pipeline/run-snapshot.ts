@@ -8,6 +8,7 @@ import { computeSnapshot, type SnapshotResult } from '../kpi/snapshot.ts';
 import { adPerformanceDaily } from '../models/ad-performance-daily.ts';
 import { assertFxRatesCover, writeFxRates } from '../models/fx-rates.ts';
 import type { ViewDefinition } from '../table/schema.ts';
+import { historyDaysForGoals } from '../goals/goal-history.ts';
 import { tableCoverage } from './sources.ts';
 
 export async function runSnapshot(options: {
@@ -23,7 +24,8 @@ export async function runSnapshot(options: {
   const coverage = await tableCoverage(options.store, options.sources, options.views, options.config.timezone);
   return computeSnapshot({
     engine: options.engine, store: options.store, kpis: kpiCatalog, coverage, asOf: options.asOf,
-    historyDays: options.config.snapshot.historyDays, context: { ...options.config.kpis, timezone: options.config.timezone }, log: options.log,
+    // Far enough back for every goal's start, baseline and pacing weeks.
+    historyDays: Math.min(1100, Math.max(options.config.snapshot.historyDays, historyDaysForGoals(options.config.goals, options.asOf))), context: { ...options.config.kpis, timezone: options.config.timezone }, log: options.log,
     beforeQuery: async (source, window) => {
       if (source.coverageTable === adPerformanceDaily.name) await assertFxRatesCover(options.engine, window.from, window.to);
     },

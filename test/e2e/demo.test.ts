@@ -46,7 +46,7 @@ describe('kpi demo (the real CLI, spawned)', () => {
     expect(firstRun.stdout).toContain(`Syncing into ${path.join(dataDir, 'lake')} (through ${asOf})`);
     expect(firstRun.stdout).toMatch(/^ {2}web +ga4_traffic_daily +[\d,]+ rows +90 files {2}2026-08-25 … 2026-11-22$/m);
     expect(firstRun.stdout).toContain(`Goals (as of ${asOf})`);
-    expect(firstRun.stdout).toMatch(/^ {2}BREACHED +Conversion rate +[\d.]+% vs ≥ 2\.5% +week 2026-11-16…2026-11-22 +owner 김지은$/m);
+    expect(firstRun.stdout).toMatch(/^ {2}BEHIND +Conversion rate +[\d.]+% vs ≥ 2\.5% +week 2026-11-16…2026-11-22 +owner 김지은$/m);
     expect(firstRun.stdout).toMatch(/^Emails: 2 sent via outbox /m);
     expect(firstRun.stdout).toMatch(/^Tables$/m);
     expect(firstRun.stdout).toMatch(/^ {2}ga4_traffic_daily +[\d,]+ rows +90 partitions$/m);

@@ -39,7 +39,8 @@ const conversionGoal: Goal = {
 const evaluation: GoalEvaluation = {
   goal: conversionGoal,
   kpi: conversionRate,
-  status: 'breached',
+  status: 'behind',
+  periodResult: 'breached',
   period: { start: '2026-11-16', end: '2026-11-22' },
   actual: 0.021,
   target: 0.03,

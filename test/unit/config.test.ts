@@ -56,7 +56,7 @@ describe('parseConfig on valid files', () => {
     // Assess
     const { config } = loaded;
     expect(config.sources).toHaveLength(5);
-    expect(config.goals).toHaveLength(8);
+    expect(config.goals).toHaveLength(9);
     expect(config.recipients).toHaveLength(2);
     expect(config.project).toBe('Acme Shop');
     expect(config.timezone).toBe('Asia/Seoul');
@@ -70,7 +70,8 @@ describe('parseConfig on valid files', () => {
     expect(config.fx).toEqual([{ currency: 'USD', from: '2024-01', to: '2027-12', rate: 1380 }]);
     expect(config.snapshot.historyDays).toBe(100);
     // goals without severity get the default
-    expect(config.goals.map((g) => g.severity)).toEqual(['critical', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning']);
+    expect(config.goals.map((g) => g.severity)).toEqual(['critical', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning']);
+    expect(config.goals.find((g) => g.id === 'sessions-q4-2026')).toMatchObject({ grain: 'quarter', start: '2026-10-01', deadline: '2026-12-31' });
     expect(config.goals[1]?.segment).toEqual({ channel_group: 'Paid Social' });
   });
 

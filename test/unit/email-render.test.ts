@@ -60,9 +60,10 @@ function goal(overrides: Partial<Goal> = {}): Goal {
 
 function breached(overrides: Partial<GoalEvaluation> & { goal: Goal; kpi: KpiDefinition }): GoalEvaluation {
   const actual = overrides.actual ?? 0.021;
-  const target = overrides.target ?? overrides.goal.target;
+  const target = overrides.target ?? (overrides.goal.target as number);
   return {
-    status: 'breached',
+    status: 'behind',
+    periodResult: 'breached',
     period: { start: '2026-11-16', end: '2026-11-22' },
     actual,
     target,
@@ -283,7 +284,7 @@ describe('renderAlertEmail text part', () => {
 describe('renderAlertEmail input checks', () => {
   it('refuses to write an email without a breached goal', () => {
     // Prepare
-    const met: GoalEvaluation = { ...conversionBreach, status: 'met' };
+    const met: GoalEvaluation = { ...conversionBreach, status: 'on_track', periodResult: 'met' };
     // Act
     const act = () => renderAlertEmail(input({ evaluations: [met] }));
     // Assess

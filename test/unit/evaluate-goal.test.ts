@@ -22,6 +22,9 @@ function goal(fields: Record<string, unknown> = {}): Goal {
   });
 }
 
+/** The last complete day the tests judge as of. */
+const asOf = '2026-12-31';
+
 const weekEnd = (start: string): string => new Date(Date.parse(`${start}T00:00:00Z`) + 6 * 86_400_000).toISOString().slice(0, 10);
 
 /** A whole-KPI weekly conversion-rate row; override what the case is about. */
@@ -49,14 +52,14 @@ describe('evaluateGoal', () => {
     const atLeast = goal({ target: 0.5 });
     const snapshot = [row({ period_start: '2026-11-16', value: 0.625 })];
     // Act
-    const evaluation = evaluateGoal(atLeast, conversionRate, snapshot);
+    const evaluation = evaluateGoal(atLeast, conversionRate, snapshot, asOf);
     // Assess
     expect(evaluation).toStrictEqual({
       goal: atLeast,
       kpi: conversionRate,
       target: 0.5,
       trend: [{ periodStart: '2026-11-16', value: 0.625 }],
-      status: 'met',
+      status: 'on_track', periodResult: 'met',
       period: { start: '2026-11-16', end: '2026-11-22' },
       actual: 0.625,
       gap: 0.125,
@@ -68,9 +71,10 @@ describe('evaluateGoal', () => {
     // Prepare
     const snapshot = [row({ period_start: '2026-11-16', value: 0.5 })];
     // Act
-    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot);
+    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot, asOf);
     // Assess
-    expect(evaluation.status).toBe('met');
+    expect(evaluation.periodResult).toBe('met');
+    expect(evaluation.status).toBe('on_track');
     expect(evaluation.gap).toBe(0);
     expect(evaluation.gapRatio).toBe(0);
   });
@@ -79,9 +83,9 @@ describe('evaluateGoal', () => {
     // Prepare
     const snapshot = [row({ period_start: '2026-11-16', value: 0.375 })];
     // Act
-    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot);
+    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot, asOf);
     // Assess
-    expect(evaluation.status).toBe('breached');
+    expect(evaluation.periodResult).toBe('breached');
     expect(evaluation.actual).toBe(0.375);
     expect(evaluation.gap).toBe(-0.125);
     expect(evaluation.gapRatio).toBe(-0.25);
@@ -92,9 +96,9 @@ describe('evaluateGoal', () => {
     const atMost = goal({ id: 'cart-abandonment-weekly', kpi: 'cart_abandonment_rate', target: 0.5, direction: 'at_most' });
     const snapshot = [row({ kpi_id: 'cart_abandonment_rate', period_start: '2026-11-16', value: 0.75, gate_volume: 400 })];
     // Act
-    const evaluation = evaluateGoal(atMost, cartAbandonment, snapshot);
+    const evaluation = evaluateGoal(atMost, cartAbandonment, snapshot, asOf);
     // Assess
-    expect(evaluation.status).toBe('breached');
+    expect(evaluation.periodResult).toBe('breached');
     expect(evaluation.actual).toBe(0.75);
     expect(evaluation.gap).toBe(0.25);
     expect(evaluation.gapRatio).toBe(0.5);
@@ -105,9 +109,10 @@ describe('evaluateGoal', () => {
     const atMost = goal({ kpi: 'cart_abandonment_rate', target: 0.5, direction: 'at_most' });
     const snapshot = [row({ kpi_id: 'cart_abandonment_rate', period_start: '2026-11-16', value: 0.25, gate_volume: 400 })];
     // Act
-    const evaluation = evaluateGoal(atMost, cartAbandonment, snapshot);
+    const evaluation = evaluateGoal(atMost, cartAbandonment, snapshot, asOf);
     // Assess
-    expect(evaluation.status).toBe('met');
+    expect(evaluation.periodResult).toBe('met');
+    expect(evaluation.status).toBe('on_track');
     expect(evaluation.gap).toBe(-0.25);
     expect(evaluation.gapRatio).toBe(-0.5);
   });
@@ -123,11 +128,11 @@ describe('evaluateGoal', () => {
       row({ period_start: '2026-11-23', kpi_id: 'engagement_rate', value: 0.875 }),
     ];
     // Act
-    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot);
+    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot, asOf);
     // Assess
     expect(evaluation.period).toEqual({ start: '2026-11-16', end: '2026-11-22' });
     expect(evaluation.actual).toBe(0.25);
-    expect(evaluation.status).toBe('breached');
+    expect(evaluation.periodResult).toBe('breached');
     expect(evaluation.trend).toEqual([
       { periodStart: '2026-11-02', value: 0.75 },
       { periodStart: '2026-11-09', value: 0.625 },
@@ -144,9 +149,9 @@ describe('evaluateGoal', () => {
       row({ kpi_id: 'sessions', grain: 'week', period_start: '2026-11-16', value: 14_000, gate_volume: null }),
     ];
     // Act
-    const evaluation = evaluateGoal(daily, sessions, snapshot);
+    const evaluation = evaluateGoal(daily, sessions, snapshot, asOf);
     // Assess
-    expect(evaluation.status).toBe('breached');
+    expect(evaluation.periodResult).toBe('breached');
     expect(evaluation.period).toEqual({ start: '2026-11-22', end: '2026-11-22' });
     expect(evaluation.actual).toBe(1500);
     expect(evaluation.gap).toBe(-500);
@@ -163,9 +168,9 @@ describe('evaluateGoal', () => {
       row({ period_start: '2026-11-16', segment_dimension: 'campaign', segment_value: 'Paid Social', value: 0.875 }),
     ];
     // Act
-    const evaluation = evaluateGoal(paidSocial, conversionRate, snapshot);
+    const evaluation = evaluateGoal(paidSocial, conversionRate, snapshot, asOf);
     // Assess
-    expect(evaluation.status).toBe('breached');
+    expect(evaluation.periodResult).toBe('breached');
     expect(evaluation.actual).toBe(0.25);
     expect(evaluation.trend).toEqual([{ periodStart: '2026-11-16', value: 0.25 }]);
   });
@@ -177,9 +182,10 @@ describe('evaluateGoal', () => {
       row({ period_start: '2026-11-16', segment_dimension: 'channel_group', segment_value: 'Paid Social', value: 0.25 }),
     ];
     // Act
-    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot);
+    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot, asOf);
     // Assess
-    expect(evaluation.status).toBe('met');
+    expect(evaluation.periodResult).toBe('met');
+    expect(evaluation.status).toBe('on_track');
     expect(evaluation.period).toEqual({ start: '2026-11-09', end: '2026-11-15' });
     expect(evaluation.actual).toBe(0.75);
     expect(evaluation.trend).toEqual([{ periodStart: '2026-11-09', value: 0.75 }]);
@@ -189,10 +195,11 @@ describe('evaluateGoal', () => {
     // Prepare: a 10% conversion rate on 199 sessions
     const snapshot = [row({ period_start: '2026-11-16', value: 0.1, gate_volume: 199 })];
     // Act
-    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot);
+    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot, asOf);
     // Assess
     expect(conversionRate.gate).toEqual({ measure: 'sessions', min: 200 });
-    expect(evaluation.status).toBe('insufficient_volume');
+    expect(evaluation.periodResult).toBe('insufficient_volume');
+    expect(evaluation.status).toBe('no_data');
     expect(evaluation.actual).toBe(0.1);
     expect(evaluation.period).toEqual({ start: '2026-11-16', end: '2026-11-22' });
   });
@@ -201,18 +208,19 @@ describe('evaluateGoal', () => {
     // Prepare
     const snapshot = [row({ period_start: '2026-11-16', value: 0.25, gate_volume: 200 })];
     // Act
-    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot);
+    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot, asOf);
     // Assess
-    expect(evaluation.status).toBe('breached');
+    expect(evaluation.periodResult).toBe('breached');
   });
 
   it('a missing gate volume on a gated KPI counts as zero volume', () => {
     // Prepare
     const snapshot = [row({ period_start: '2026-11-16', value: 0.25, gate_volume: null })];
     // Act
-    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot);
+    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot, asOf);
     // Assess
-    expect(evaluation.status).toBe('insufficient_volume');
+    expect(evaluation.periodResult).toBe('insufficient_volume');
+    expect(evaluation.status).toBe('no_data');
   });
 
   it('a null value (zero denominator) is no_data, with the period kept', () => {
@@ -222,10 +230,10 @@ describe('evaluateGoal', () => {
       row({ period_start: '2026-11-16', value: null, denominator: 0, gate_volume: 0 }),
     ];
     // Act
-    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot);
+    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot, asOf);
     // Assess
     expect(evaluation).toMatchObject({
-      status: 'no_data',
+      status: 'no_data', periodResult: 'no_data',
       period: { start: '2026-11-16', end: '2026-11-22' },
       actual: null, gap: null, gapRatio: null,
     });
@@ -236,11 +244,11 @@ describe('evaluateGoal', () => {
     // Prepare
     const atLeast = goal();
     // Act
-    const evaluation = evaluateGoal(atLeast, conversionRate, []);
+    const evaluation = evaluateGoal(atLeast, conversionRate, [], asOf);
     // Assess
     expect(evaluation).toStrictEqual({
       goal: atLeast, kpi: conversionRate, target: 0.5, trend: [],
-      status: 'no_data', period: null, actual: null, gap: null, gapRatio: null,
+      status: 'no_data', periodResult: 'no_data', period: null, actual: null, gap: null, gapRatio: null, note: 'no complete period in the snapshot',
     });
   });
 
@@ -248,7 +256,7 @@ describe('evaluateGoal', () => {
     // Prepare
     const snapshot = [row({ period_start: '2026-11-01', grain: 'month', period_end: '2026-11-30' })];
     // Act
-    const evaluation = evaluateGoal(goal(), conversionRate, snapshot);
+    const evaluation = evaluateGoal(goal(), conversionRate, snapshot, asOf);
     // Assess
     expect(evaluation.status).toBe('no_data');
     expect(evaluation.period).toBeNull();
@@ -259,7 +267,7 @@ describe('evaluateGoal', () => {
     const starts = Array.from({ length: 10 }, (_, i) => new Date(Date.UTC(2026, 8, 14 + 7 * i)).toISOString().slice(0, 10));
     const snapshot = starts.map((start, i) => row({ period_start: start, value: i / 8 })).reverse();
     // Act
-    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot);
+    const evaluation = evaluateGoal(goal({ target: 0.5 }), conversionRate, snapshot, asOf);
     // Assess
     expect(starts[0]).toBe('2026-09-14');
     expect(evaluation.trend).toEqual(starts.slice(2).map((start, i) => ({ periodStart: start, value: (i + 2) / 8 })));
@@ -273,9 +281,9 @@ describe('evaluateGoal', () => {
     const zero = goal({ kpi: 'sessions', target: 0, direction: 'at_most' });
     const snapshot = [row({ kpi_id: 'sessions', period_start: '2026-11-16', value: 12, gate_volume: null })];
     // Act
-    const evaluation = evaluateGoal(zero, sessions, snapshot);
+    const evaluation = evaluateGoal(zero, sessions, snapshot, asOf);
     // Assess
-    expect(evaluation.status).toBe('breached');
+    expect(evaluation.periodResult).toBe('breached');
     expect(evaluation.gap).toBe(12);
     expect(evaluation.gapRatio).toBeNull();
   });
@@ -285,9 +293,9 @@ describe('evaluateGoal', () => {
     const negative = goal({ kpi: 'sessions', target: -4, direction: 'at_least' });
     const snapshot = [row({ kpi_id: 'sessions', period_start: '2026-11-16', value: -6, gate_volume: null })];
     // Act
-    const evaluation = evaluateGoal(negative, sessions, snapshot);
+    const evaluation = evaluateGoal(negative, sessions, snapshot, asOf);
     // Assess
-    expect(evaluation.status).toBe('breached');
+    expect(evaluation.periodResult).toBe('breached');
     expect(evaluation.gap).toBe(-2);
     expect(evaluation.gapRatio).toBe(-0.5);
   });

@@ -203,7 +203,10 @@ describe('TiktokSourceConfig', () => {
     // Act
     const config = TiktokSourceConfig.parse(input);
     // Assess
-    expect(config).toEqual({ ...input, lookbackDays: 7, backfillDays: 90, chunkDays: 30, pageSize: 1000, apiVersion: 'v1.3' });
+    expect(config).toEqual({
+      ...input, lookbackDays: 7, backfillDays: 90, chunkDays: 30, pageSize: 1000, apiVersion: 'v1.3',
+      schedule: 'cron(0 5 * * ? *)', function: { memoryMb: 1024, timeoutSeconds: 900 },
+    });
   });
 
   it('refuses chunks wider than TikTok allows, and asks for auth and advertiser ids outside the sandbox', () => {
