@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { SecretError } from './errors.ts';
-import type { SecretStore } from './secrets.ts';
+import { parseSecret, type SecretStore } from './secrets.ts';
 
 export interface SecretsManagerStoreOptions {
   /** A ready client (tests, custom middleware). region, endpoint and credentials are then ignored. */
@@ -108,17 +108,4 @@ function clientConfig(options: SecretsManagerStoreOptions): SecretsManagerClient
 /** `kpi/ga4-web` → `kpi-ga4-web.json`, for the create-secret hint. */
 function fileNameFor(secretId: string): string {
   return `${secretId.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'secret'}.json`;
-}
-
-/**
- * The rule of core/secrets.ts (not exported there): JSON objects and arrays are parsed; anything
- * else (a token, even an all-digit one) stays a string.
- */
-function parseSecret(text: string): unknown {
-  if (!/^\s*[{[]/.test(text)) return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

@@ -49,7 +49,7 @@ export class LocalSecretStore implements SecretStore {
 }
 
 /** JSON objects and arrays are parsed; anything else (a token, even an all-digit one) stays a string. */
-function parseSecret(text: string): unknown {
+export function parseSecret(text: string): unknown {
   if (!/^\s*[{[]/.test(text)) return text;
   try {
     return JSON.parse(text);
