@@ -133,7 +133,7 @@ async function sync(context: CliContext, options: { source?: string; from?: stri
 async function snapshot(context: CliContext, engine: DuckDbEngine) {
   const result = await runSnapshot({
     config: context.loaded.config, sources: context.sources, store: context.store, engine, asOf: context.asOf,
-    views: lakeCatalog.views, log: context.log,
+    views: lakeCatalog.views, kpis: context.loaded.kpis, log: context.log,
   });
   out(`KPI snapshot ${context.asOf}: ${result.rows.length.toLocaleString('en-US')} rows from ${result.queries} queries → ${result.key}`);
   const byReason = Map.groupBy(result.skipped, (s) => s.reason);
@@ -142,7 +142,7 @@ async function snapshot(context: CliContext, engine: DuckDbEngine) {
 }
 
 async function notify(context: CliContext, rows: Parameters<typeof runNotify>[0]['snapshot'], date: string) {
-  const result = await runNotify({ config: context.loaded.config, snapshot: rows, snapshotDate: date, mailer: context.mailer, store: context.store, log: context.log });
+  const result = await runNotify({ config: context.loaded.config, snapshot: rows, snapshotDate: date, mailer: context.mailer, store: context.store, kpis: context.loaded.kpis, log: context.log });
   out(`Goals (as of ${date})`);
   formatEvaluations(result.evaluations, context.loaded.config.currency).forEach((l) => out(l));
   out(`Emails: ${result.sent.length} sent via ${context.mailer.description}`);

@@ -14,9 +14,9 @@ const store = adapters.store();
 
 export async function handler(event: unknown) {
   const { snapshotDate } = NotifyEvent.parse(event);
-  const { config: pipeline } = await config();
+  const { config: pipeline, kpis } = await config();
   const snapshot = await readSnapshot(engine, snapshotDate);
-  const result = await runNotify({ config: pipeline, snapshot, snapshotDate, mailer, store, log });
+  const result = await runNotify({ config: pipeline, snapshot, snapshotDate, mailer, store, kpis, log });
   return {
     snapshotDate,
     goals: result.evaluations.map((e) => ({ id: e.goal.id, status: e.status, periodResult: e.periodResult })),

@@ -13,10 +13,10 @@ const engine = adapters.engine();
 
 export async function handler(event: unknown) {
   const { asOf } = SnapshotEvent.parse(event ?? {});
-  const { config: pipeline, sources } = await config();
+  const { config: pipeline, sources, kpis } = await config();
   // The views are (re)created from the same definitions DuckDB uses, so a deploy never leaves them stale.
   await createViews(engine, lakeCatalog.views);
   const snapshotDate = asOf ?? lastCompleteDay(pipeline.timezone);
-  const result = await runSnapshot({ config: pipeline, sources, store, engine, asOf: snapshotDate, views: lakeCatalog.views, log });
+  const result = await runSnapshot({ config: pipeline, sources, store, engine, asOf: snapshotDate, views: lakeCatalog.views, kpis, log });
   return { snapshotDate, rows: result.rows.length, queries: result.queries, skipped: result.skipped };
 }

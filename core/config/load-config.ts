@@ -3,7 +3,8 @@ import { parseDocument, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import type { Connector } from '../connector.ts';
 import { ConfigError, type ConfigProblem } from '../errors.ts';
-import { kpiById, kpiCatalog } from '../kpi/catalog.ts';
+import { buildKpiRegistry, builtInKpis, type KpiRegistry } from '../kpi/registry.ts';
+import { buildLakeCatalog } from '../models/lake-catalog.ts';
 import { PipelineConfigBase, type PipelineConfig, type SourceBase } from './schema.ts';
 
 export interface ConfiguredSource {
@@ -15,6 +16,8 @@ export interface LoadedConfig {
   readonly file: string;
   readonly config: PipelineConfig;
   readonly sources: readonly ConfiguredSource[];
+  /** The catalog's KPIs plus the config's custom ones, validated. */
+  readonly kpis: KpiRegistry;
 }
 
 export async function loadConfig(file: string, connectors: readonly Connector[]): Promise<LoadedConfig> {
@@ -63,16 +66,22 @@ export function parseConfig(text: string, file: string, connectors: readonly Con
     sources.push({ config: parsed.data, connector });
   });
 
-  // Goals are cross-checked even when another part of the file is wrong, so one run shows every problem.
+  // Custom KPIs and goals are cross-checked even when another part of the file is wrong, so one run shows every problem.
+  let kpis = builtInKpis;
+  if (base.success) {
+    const built = buildKpiRegistry(base.data.kpis.custom, buildLakeCatalog(connectors));
+    problems.push(...built.problems);
+    kpis = built.registry;
+  }
   const goalsAndRecipients = GoalsAndRecipients.safeParse(raw);
-  if (goalsAndRecipients.success) problems.push(...checkGoals(goalsAndRecipients.data));
+  if (goalsAndRecipients.success) problems.push(...checkGoals(goalsAndRecipients.data, kpis));
   if (problems.length > 0 || !base.success) throw new ConfigError(file, dedupe(problems));
-  return { file, config: { ...base.data, sources: sources.map((s) => s.config) }, sources };
+  return { file, config: { ...base.data, sources: sources.map((s) => s.config) }, sources, kpis };
 }
 
 const GoalsAndRecipients = PipelineConfigBase.pick({ goals: true, recipients: true });
 
-function checkGoals(config: Pick<PipelineConfig, 'goals' | 'recipients'>): ConfigProblem[] {
+function checkGoals(config: Pick<PipelineConfig, 'goals' | 'recipients'>, kpis: KpiRegistry): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const recipients = new Set(config.recipients.map((r) => r.email.toLowerCase()));
   const goalIds = new Set<string>();
@@ -80,9 +89,9 @@ function checkGoals(config: Pick<PipelineConfig, 'goals' | 'recipients'>): Confi
     const at = `goals[${index}]`;
     if (goalIds.has(goal.id)) problems.push({ path: `${at}.id`, message: `duplicate goal id "${goal.id}"` });
     goalIds.add(goal.id);
-    const kpi = kpiById.get(goal.kpi);
+    const kpi = kpis.kpiById.get(goal.kpi);
     if (!kpi) {
-      problems.push({ path: `${at}.kpi`, message: `unknown KPI "${goal.kpi}"; write one of: ${kpiCatalog.map((k) => k.id).join(', ')}` });
+      problems.push({ path: `${at}.kpi`, message: `unknown KPI "${goal.kpi}"; write one of: ${kpis.kpis.map((k) => k.id).join(', ')}` });
     } else if (goal.segment) {
       const dimensions = Object.keys(goal.segment);
       if (dimensions.length !== 1) problems.push({ path: `${at}.segment`, message: 'name exactly one dimension, e.g. segment: { channel_group: Organic Social }' });

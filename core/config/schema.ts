@@ -104,9 +104,45 @@ export const Goal = z.object({
 });
 export type Goal = z.infer<typeof Goal>;
 
+/** One summed measure of a custom KPI: a column (or a row count) over a table, with an optional filter. */
+export const CustomMeasure = z.object({
+  /** A public table or view, e.g. ga4_events_daily or salesforce_opportunity_latest. */
+  table: z.string(),
+  /** The numeric column summed; omit to count rows. */
+  column: z.string().optional(),
+  /** Only rows where every column equals the value (or one of the values). */
+  where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()])).min(1)])).optional(),
+  /** The date column a row counts on (timestamps are read in the business time zone); default `date`. */
+  date: z.string().optional(),
+});
+export type CustomMeasure = z.infer<typeof CustomMeasure>;
+
+const CustomKpiBase = z.object({
+  id: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'write an id of lowercase letters, digits or _ that starts with a letter' }),
+  name: z.object({ ko: z.string().min(1), en: z.string().min(1) }, { message: 'write name: { ko: …, en: … }' }),
+  definition: z.object({ ko: z.string(), en: z.string() }).optional(),
+  unit: z.enum(['count', 'ratio', 'currency', 'duration', 'days']).default('count'),
+  direction: z.enum(['higher_is_better', 'lower_is_better', 'neutral']).default('higher_is_better'),
+  category: z.enum(['acquisition', 'engagement', 'conversion', 'revenue', 'efficiency']).default('engagement'),
+  /** Dimensions of the table it may be sliced by (goals' `segment`). */
+  segments: z.array(z.string()).default([]),
+  /** Minimum volume before a value is judged: of the denominator (ratio) or of the value (sum). */
+  gate: z.number().positive().optional(),
+});
+
+/** A KPI the user adds: a sum, a ratio of two sums, or arithmetic over other KPIs. */
+export const CustomKpi = z.discriminatedUnion('kind', [
+  CustomKpiBase.extend({ kind: z.literal('sum'), measure: CustomMeasure }),
+  CustomKpiBase.extend({ kind: z.literal('ratio'), numerator: CustomMeasure, denominator: CustomMeasure, scale: z.number().optional() }),
+  CustomKpiBase.extend({ kind: z.literal('derived'), expression: z.string().min(1) }),
+], { message: 'write kind: sum, ratio or derived' });
+export type CustomKpi = z.infer<typeof CustomKpi>;
+
 export const KpiSettings = z.object({
   /** GA4 event names that count as micro-conversions (newsletter sign-up, download, webinar registration). */
   microConversionEvents: z.array(z.string().min(1)).default(['sign_up', 'file_download', 'generate_lead']),
+  /** Your own KPIs, next to the catalog's. */
+  custom: z.array(CustomKpi).default([]),
 });
 export type KpiSettings = z.infer<typeof KpiSettings>;
 
@@ -160,7 +196,7 @@ export const PipelineConfigBase = z.object({
   timezone: TimeZone.default('Asia/Seoul'),
   currency: z.string().regex(/^[A-Z]{3}$/, { message: 'write an ISO 4217 currency code, e.g. KRW or USD' }).default('KRW'),
   sources: z.array(SourceBase).default([]),
-  kpis: KpiSettings.default({ microConversionEvents: ['sign_up', 'file_download', 'generate_lead'] }),
+  kpis: KpiSettings.default({ microConversionEvents: ['sign_up', 'file_download', 'generate_lead'], custom: [] }),
   snapshot: SnapshotSettings.default({ historyDays: 100 }),
   /** Exchange rates into `currency` for ad accounts in other currencies. */
   fx: z.array(FxRateConfig).default([]),

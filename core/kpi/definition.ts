@@ -27,6 +27,8 @@ export interface KpiDefinition {
   readonly offset?: number;
   /** value = this KPI's other-KPI value in the period / its value in the previous period − 1 (month-over-month growth). */
   readonly growthOf?: string;
+  /** A derived KPI: arithmetic over other KPIs' values in the same period (pipeline.yaml `kind: derived`). */
+  readonly expression?: string;
   /** Grains it is computed for; all by default. */
   readonly grains?: readonly Grain[];
   /**

@@ -2,7 +2,7 @@ import type { KpiSettings } from '../config/schema.ts';
 import { quoteString } from '../query/sql.ts';
 
 /** What measure and source SQL may depend on: the KPI settings and the business time zone. */
-export interface SqlContext extends KpiSettings {
+export interface SqlContext extends Pick<KpiSettings, 'microConversionEvents'> {
   readonly timezone: string;
 }
 

@@ -6,7 +6,9 @@ import type { Logger } from '../log.ts';
 import type { QueryEngine, QueryRow } from '../query/query-engine.ts';
 import type { DateWindow } from '../connector.ts';
 import type { KpiDefinition, KpiSnapshotRow } from './definition.ts';
-import { factSourceById, measureById, type FactSource, type Measure, type SqlContext } from './measures.ts';
+import { evaluateExpression, referencedKpis } from './expression.ts';
+import type { FactSource, Measure, SqlContext } from './measures.ts';
+import { builtInKpis, type KpiRegistry } from './registry.ts';
 import { renderSnapshotSql } from './snapshot-sql.ts';
 import { kpiSnapshotsTable, snapshotKey } from './snapshot-table.ts';
 
@@ -26,6 +28,8 @@ export interface SnapshotOptions {
   readonly now?: Date;
   /** Runs before a fact source's query with its window, e.g. to check exchange rates cover it. */
   readonly beforeQuery?: (source: FactSource, window: DateWindow) => Promise<void>;
+  /** Where measures and sources are looked up (the catalog's plus pipeline.yaml's custom KPIs). */
+  readonly registry?: KpiRegistry;
 }
 
 export interface SnapshotResult {
@@ -38,12 +42,13 @@ export interface SnapshotResult {
 /** Computes every KPI over complete periods and replaces the snapshot file of `asOf`. */
 export async function computeSnapshot(options: SnapshotOptions): Promise<SnapshotResult> {
   const { engine, kpis, coverage, asOf, log } = options;
+  const registry = options.registry ?? builtInKpis;
   const computedAt = options.now ?? new Date();
   const skipped: Array<{ kpi: string; reason: string }> = [];
 
   const computable = kpis.filter((kpi) => {
-    if (kpi.growthOf) return false;
-    const missing = [...new Set(kpiSources(kpi).map((s) => s.coverageTable))].filter((t) => !coverage.has(t));
+    if (kpi.growthOf || kpi.expression) return false;
+    const missing = [...new Set(kpiSources(kpi, registry).map((s) => s.coverageTable))].filter((t) => !coverage.has(t));
     if (missing.length > 0) skipped.push({ kpi: kpi.id, reason: `no synced data in ${missing.join(', ')}` });
     return missing.length === 0;
   });
@@ -51,7 +56,7 @@ export async function computeSnapshot(options: SnapshotOptions): Promise<Snapsho
   // One query per fact source with every measure and segment its KPIs need.
   const sums = new Map<string, Record<string, number>>();
   let queries = 0;
-  for (const [source, needs] of sourceNeeds(computable)) {
+  for (const [source, needs] of sourceNeeds(computable, registry)) {
     const window = sourceWindow(source, coverage, asOf, options.historyDays);
     if (!window) continue;
     await options.beforeQuery?.(source, window);
@@ -67,7 +72,7 @@ export async function computeSnapshot(options: SnapshotOptions): Promise<Snapsho
 
   const rows: KpiSnapshotRow[] = [];
   for (const kpi of computable) {
-    const windows = kpiSources(kpi).map((s) => sourceWindow(s, coverage, asOf, options.historyDays));
+    const windows = kpiSources(kpi, registry).map((s) => sourceWindow(s, coverage, asOf, options.historyDays));
     if (windows.some((w) => !w)) continue;
     const from = windows.reduce((acc, w) => maxDate(acc, w!.from), '0000-01-01');
     const to = windows.reduce((acc, w) => minDate(acc, w!.to), '9999-12-31');
@@ -97,6 +102,7 @@ export async function computeSnapshot(options: SnapshotOptions): Promise<Snapsho
     }
   }
   for (const kpi of kpis.filter((k) => k.growthOf)) rows.push(...growthRows(kpi, rows));
+  rows.push(...derivedKpiRows(kpis.filter((k) => k.expression), registry, rows, skipped));
   rows.sort((a, b) => a.kpi_id.localeCompare(b.kpi_id) || a.grain.localeCompare(b.grain) ||
     (a.segment_value ?? '').localeCompare(b.segment_value ?? '') || a.period_start.localeCompare(b.period_start));
 
@@ -143,21 +149,60 @@ export function periodEndOf(grain: Grain, periodStart: string): string {
   }
 }
 
-export function kpiMeasures(kpi: KpiDefinition): Measure[] {
+export function kpiMeasures(kpi: KpiDefinition, registry: KpiRegistry = builtInKpis): Measure[] {
   return [kpi.numerator, kpi.denominator, kpi.gate?.measure]
-    .filter((id): id is string => id !== undefined)
-    .map((id) => measureById.get(id)!);
+    .filter((id): id is string => id !== undefined && id !== '')
+    .map((id) => registry.measureById.get(id)!);
 }
 
-function kpiSources(kpi: KpiDefinition): FactSource[] {
-  return [...new Set(kpiMeasures(kpi).map((m) => factSourceById.get(m.source)!))];
+function kpiSources(kpi: KpiDefinition, registry: KpiRegistry): FactSource[] {
+  return [...new Set(kpiMeasures(kpi, registry).map((m) => registry.factSourceById.get(m.source)!))];
 }
 
-function sourceNeeds(kpis: readonly KpiDefinition[]): Map<FactSource, { measures: Set<Measure>; segments: Set<string> }> {
+/**
+ * Derived KPIs from the rows of the KPIs they name, period by period (whole only, or per segment
+ * where the KPI declares it); a derived KPI may use another, so they are computed in rounds.
+ */
+function derivedKpiRows(derived: readonly KpiDefinition[], registry: KpiRegistry, rows: readonly KpiSnapshotRow[], skipped: Array<{ kpi: string; reason: string }>): KpiSnapshotRow[] {
+  const out: KpiSnapshotRow[] = [];
+  const index = new Map<string, Map<string, KpiSnapshotRow>>();
+  const add = (row: KpiSnapshotRow) => {
+    const key = sumKey(row.grain, row.period_start, row.segment_dimension ?? '', row.segment_value ?? '');
+    let byKpi = index.get(key);
+    if (!byKpi) index.set(key, (byKpi = new Map()));
+    byKpi.set(row.kpi_id, row);
+  };
+  rows.forEach(add);
+  let pending = [...derived];
+  while (pending.length > 0) {
+    const ready = pending.filter((kpi) => referencedKpis(registry.expressions.get(kpi.id)!).every((id) => !pending.some((p) => p.id === id)));
+    if (ready.length === 0) break;
+    for (const kpi of ready) {
+      const expression = registry.expressions.get(kpi.id)!;
+      const names = referencedKpis(expression);
+      let produced = 0;
+      for (const byKpi of index.values()) {
+        const template = byKpi.get(names[0]!);
+        if (!template || names.some((id) => !byKpi.has(id))) continue;
+        if (template.segment_dimension !== null && !kpi.segments.includes(template.segment_dimension)) continue;
+        const value = evaluateExpression(expression, (id) => byKpi.get(id)?.value);
+        const row: KpiSnapshotRow = { ...template, kpi_id: kpi.id, value, numerator: value ?? 0, denominator: null, gate_volume: null };
+        out.push(row);
+        produced++;
+      }
+      for (const row of out.slice(out.length - produced)) add(row);
+      if (produced === 0) skipped.push({ kpi: kpi.id, reason: `no period has every KPI it uses (${names.join(', ')})` });
+    }
+    pending = pending.filter((kpi) => !ready.includes(kpi));
+  }
+  return out;
+}
+
+function sourceNeeds(kpis: readonly KpiDefinition[], registry: KpiRegistry): Map<FactSource, { measures: Set<Measure>; segments: Set<string> }> {
   const needs = new Map<FactSource, { measures: Set<Measure>; segments: Set<string> }>();
   for (const kpi of kpis) {
-    for (const measure of kpiMeasures(kpi)) {
-      const source = factSourceById.get(measure.source)!;
+    for (const measure of kpiMeasures(kpi, registry)) {
+      const source = registry.factSourceById.get(measure.source)!;
       let need = needs.get(source);
       if (!need) needs.set(source, (need = { measures: new Set(), segments: new Set() }));
       need.measures.add(measure);

@@ -5,7 +5,7 @@ import { evaluateGoal } from '../goals/evaluate-goal.ts';
 import { writeGoalStatus } from '../goals/goal-status-table.ts';
 import type { ObjectStore } from '../lake/object-store.ts';
 import type { GoalEvaluation } from '../goals/evaluation.ts';
-import { kpiById } from '../kpi/catalog.ts';
+import { builtInKpis, type KpiRegistry } from '../kpi/registry.ts';
 import type { KpiSnapshotRow } from '../kpi/definition.ts';
 import type { Logger } from '../log.ts';
 
@@ -21,10 +21,12 @@ export async function runNotify(options: {
   readonly snapshotDate: string;
   readonly mailer: Mailer;
   readonly store: ObjectStore;
+  readonly kpis?: KpiRegistry;
   readonly log: Logger;
   readonly now?: Date;
 }): Promise<NotifyResult> {
   const { config, snapshot, mailer, log } = options;
+  const kpiById = (options.kpis ?? builtInKpis).kpiById;
   const evaluations = config.goals.map((goal) => evaluateGoal(goal, kpiById.get(goal.kpi)!, snapshot, options.snapshotDate));
   await writeGoalStatus(options.store, evaluations, options.snapshotDate, options.now ?? new Date());
   const sent: SentEmail[] = [];

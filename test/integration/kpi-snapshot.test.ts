@@ -6,6 +6,11 @@ import type { DateWindow } from '../../core/connector.ts';
 import { KpiSettings } from '../../core/config/schema.ts';
 import { eachDay } from '../../core/dates.ts';
 import { kpiCatalog } from '../../core/kpi/catalog.ts';
+import { buildKpiRegistry } from '../../core/kpi/registry.ts';
+import { CustomKpi } from '../../core/config/schema.ts';
+import { z } from 'zod';
+
+const CustomKpiList = z.array(CustomKpi);
 
 /** The KPIs this fixed lake can answer: those over the GA4 tables. */
 const ga4Kpis = kpiCatalog.filter((k) => k.table.startsWith('ga4_'));
@@ -336,3 +341,31 @@ describe('the same lake in S3 (fauxqs on 127.0.0.1)', () => {
     expect(await s3.list(prefix)).toEqual([`${prefix}app.parquet`]);
   });
 });
+
+describe('custom KPIs from pipeline.yaml on the fixed lake', () => {
+  it('computes a filtered sum, a ratio of filtered sums and a derived KPI, by hand', async () => {
+    // Prepare: W2 (2026-10-05 … 11): sign_up events 5; Paid Social 2 key events of 300 sessions; 1,000 sessions in all
+    const { store, engine } = await openLocalLake();
+    await writeFixtureLake(store);
+    const { registry, problems } = buildKpiRegistry(CustomKpiList.parse([
+      { id: 'signups', kind: 'sum', name: { ko: '가입', en: 'Sign-ups' }, measure: { table: 'ga4_events_daily', column: 'event_count', where: { event_name: 'sign_up' } } },
+      { id: 'paid_social_cvr', kind: 'ratio', unit: 'ratio', name: { ko: '소셜 전환율', en: 'Paid social CVR' }, gate: 200,
+        numerator: { table: 'ga4_traffic_daily', column: 'key_events', where: { channel_group: [PS] } },
+        denominator: { table: 'ga4_traffic_daily', column: 'sessions', where: { channel_group: [PS] } } },
+      { id: 'signups_per_session', kind: 'derived', unit: 'ratio', name: { ko: '세션당 가입', en: 'Sign-ups per session' }, expression: 'signups / sessions' },
+    ]), { tables: allTables });
+    const kpis = registry.kpis.filter((k) => ['signups', 'paid_social_cvr', 'signups_per_session', 'sessions'].includes(k.id));
+    // Act
+    const { rows } = await computeSnapshot({
+      engine, store, kpis, registry, coverage: coverage(), asOf, historyDays: 100, context: { ...settings, timezone: 'Asia/Seoul' }, log: silentLogger,
+    });
+    // Assess
+    expect(problems).toEqual([]);
+    expect(pick(rows, 'signups', 'week', '2026-10-05')).toMatchObject({ value: 5, numerator: 5, denominator: null });
+    expect(pick(rows, 'paid_social_cvr', 'week', '2026-10-05')).toMatchObject({ value: 2 / 300, numerator: 2, denominator: 300, gate_volume: 300 });
+    expect(pick(rows, 'signups_per_session', 'week', '2026-10-05')).toMatchObject({ value: 5 / 1000, numerator: 5 / 1000, denominator: null });
+    // a background week: 2 sign-ups a day × 7 over 150 sessions × 7
+    expect(pick(rows, 'signups_per_session', 'week', '2026-09-28').value).toBeCloseTo(14 / 1050, 12);
+  });
+});
+
