@@ -48,6 +48,11 @@ export const SourceBase = z.object({
   schedule: ScheduleExpression.default('cron(0 5 * * ? *)'),
   /** Its ingest function's memory and timeout in AWS. */
   function: FunctionSettings.default({ memoryMb: 1024, timeoutSeconds: 900 }),
+  /**
+   * The source is late when its newest complete day is more than this many days before the last
+   * complete day: its KPIs' alerts are held back and the data team is told instead.
+   */
+  maxDataLagDays: z.number().int().min(0).max(60).default(1),
 });
 export type SourceBase = z.infer<typeof SourceBase>;
 

@@ -46,7 +46,7 @@ export async function tableCoverage(
  * finished (not partial) makes every business day before the one it finished in complete; a
  * partial one only the days before its cursor.
  */
-function coveredDates(state: StreamState, timeZone: string): DateWindow {
+export function coveredDates(state: StreamState, timeZone: string): DateWindow {
   const from = state.firstDate ?? '0001-01-01';
   if (isIsoDate(state.cursor)) return { from, to: state.cursor };
   const through = state.partialReason ? new Date(state.cursor) : new Date(state.updatedAt);

@@ -63,7 +63,7 @@ describe('parseConfig on valid files', () => {
     expect(config.sources[0]).toStrictEqual({
       id: 'web', type: 'ga4', propertyId: '123456789', sandbox: { seed: 42 },
       lookbackDays: 3, backfillDays: 90, pageSize: 10_000, chunkDays: 30, quotaReserveTokens: 500,
-      schedule: 'cron(0 5 * * ? *)', function: { memoryMb: 1024, timeoutSeconds: 900 },
+      schedule: 'cron(0 5 * * ? *)', function: { memoryMb: 1024, timeoutSeconds: 900 }, maxDataLagDays: 1,
     });
     expect(config.deploy.kpiRunSchedule).toBe('cron(0 7 * * ? *)');
     expect(loaded.sources.map((s) => s.connector.type)).toEqual(['ga4', 'google_ads', 'meta', 'linkedin', 'tiktok']);

@@ -206,7 +206,7 @@ describe('LinkedinSourceConfig', () => {
       auth: { type: 'oauth_refresh_token', secret: 'kpi/linkedin' },
       lookbackDays: 7, backfillDays: 90, chunkDays: 30, pageSize: 1000, maxElementsPerRequest: 15_000,
       apiVersion: '202610', tokenUrl: 'https://www.linkedin.com/oauth/v2/accessToken',
-      schedule: 'cron(0 5 * * ? *)', function: { memoryMb: 1024, timeoutSeconds: 900 },
+      schedule: 'cron(0 5 * * ? *)', function: { memoryMb: 1024, timeoutSeconds: 900 }, maxDataLagDays: 1,
     });
   });
 

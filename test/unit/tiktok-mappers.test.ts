@@ -205,7 +205,7 @@ describe('TiktokSourceConfig', () => {
     // Assess
     expect(config).toEqual({
       ...input, lookbackDays: 7, backfillDays: 90, chunkDays: 30, pageSize: 1000, apiVersion: 'v1.3',
-      schedule: 'cron(0 5 * * ? *)', function: { memoryMb: 1024, timeoutSeconds: 900 },
+      schedule: 'cron(0 5 * * ? *)', function: { memoryMb: 1024, timeoutSeconds: 900 }, maxDataLagDays: 1,
     });
   });
 
