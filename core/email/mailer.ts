@@ -1,3 +1,4 @@
+import type { InlineAttachment } from './compose-mime.ts';
 import { OutboxMailer } from './outbox-mailer.ts';
 import { SmtpMailer } from './smtp-mailer.ts';
 
@@ -10,6 +11,8 @@ export interface OutgoingEmail {
   readonly html: string;
   readonly text: string;
   readonly date: Date;
+  /** Inline images (charts) the HTML shows with `<img src="cid:…">`; every mailer sends them in the MIME message. */
+  readonly attachments?: readonly InlineAttachment[];
   /** base name for outbox files, e.g. 2026-11-22-kim-at-example-com */
   readonly fileStem: string;
 }

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MailError } from '../errors.ts';
-import { composeMime, createMessageId } from './compose-mime.ts';
+import { composeMime, createMessageId, type InlineAttachment } from './compose-mime.ts';
 import type { Mailer, OutgoingEmail, SentEmail } from './mailer.ts';
 
 /**
- * Writes each email as `<outboxDir>/<fileStem>.eml` (the full MIME message, opens in any mail
- * client) and `<outboxDir>/<fileStem>.html` (the HTML part, for a browser preview).
+ * Writes each email as `<outboxDir>/<fileStem>.eml` (the full MIME message with its inline
+ * images as `cid:` parts, opens in any mail client) and `<outboxDir>/<fileStem>.html` (the HTML
+ * part for a browser preview, each `cid:` image inlined as a `data:` URI so it shows from the file).
  * Each file is written to a temporary name and renamed, so a reader never sees half a file;
  * sending again with the same fileStem replaces both files.
  */
@@ -31,11 +32,34 @@ export class OutboxMailer implements Mailer {
     try {
       await mkdir(this.outboxDir, { recursive: true });
       await writeAtomically(emlPath, mime);
-      await writeAtomically(htmlPath, email.html);
+      await writeAtomically(htmlPath, previewHtml(email.html, email.attachments ?? []));
     } catch (error) {
       throw new MailError(`could not write the email to the outbox ${this.outboxDir}`, { cause: error, context });
     }
     return { to: email.to.address, subject: email.subject, location: emlPath };
+  }
+}
+
+/**
+ * The HTML with every `src="cid:…"` that names one of the attachments replaced by a `data:` URI
+ * of that image; the HTML is returned unchanged without attachments.
+ */
+export function previewHtml(html: string, attachments: readonly InlineAttachment[]): string {
+  if (attachments.length === 0) return html;
+  const byCid = new Map(attachments.map((attachment) => [attachment.cid.toLowerCase(), attachment]));
+  return html.replace(/(\ssrc\s*=\s*)(["'])cid:([^"']*)\2/gi, (whole, before: string, quote: string, cid: string) => {
+    const attachment = byCid.get(decodeCid(cid).toLowerCase());
+    if (attachment === undefined) return whole;
+    return `${before}${quote}data:${attachment.contentType};base64,${attachment.content.toString('base64')}${quote}`;
+  });
+}
+
+/** A `cid:` URL is percent-encoded (RFC 2392); ours are plain, but decode in case. */
+function decodeCid(cid: string): string {
+  try {
+    return decodeURIComponent(cid.replace(/&amp;/g, '&'));
+  } catch {
+    return cid;
   }
 }
 
