@@ -3,6 +3,7 @@ import { parseDocument, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import type { Connector } from '../connector.ts';
 import { ConfigError, type ConfigProblem } from '../errors.ts';
+import { checkAlertSettings } from '../alerts/config.ts';
 import { buildKpiRegistry, builtInKpis, type KpiRegistry } from '../kpi/registry.ts';
 import { buildLakeCatalog } from '../models/lake-catalog.ts';
 import { PipelineConfigBase, type PipelineConfig, type SourceBase } from './schema.ts';
@@ -75,11 +76,18 @@ export function parseConfig(text: string, file: string, connectors: readonly Con
   }
   const goalsAndRecipients = GoalsAndRecipients.safeParse(raw);
   if (goalsAndRecipients.success) problems.push(...checkGoals(goalsAndRecipients.data, kpis));
+  const alertsPart = AlertsPart.safeParse(raw);
+  if (alertsPart.success) {
+    problems.push(...checkAlertSettings(alertsPart.data.alerts, {
+      goalIds: alertsPart.data.goals.map((g) => g.id), kpis: kpis.kpiById, recipients: alertsPart.data.recipients.map((r) => r.email),
+    }));
+  }
   if (problems.length > 0 || !base.success) throw new ConfigError(file, dedupe(problems));
   return { file, config: { ...base.data, sources: sources.map((s) => s.config) }, sources, kpis };
 }
 
 const GoalsAndRecipients = PipelineConfigBase.pick({ goals: true, recipients: true });
+const AlertsPart = PipelineConfigBase.pick({ alerts: true, goals: true, recipients: true });
 
 function checkGoals(config: Pick<PipelineConfig, 'goals' | 'recipients'>, kpis: KpiRegistry): ConfigProblem[] {
   const problems: ConfigProblem[] = [];

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { AlertSettings, defaultAlertSettings, GoalAlertOptions } from '../alerts/config.ts';
+import { Grain, IsoDate, Severity } from './primitives.ts';
 
 /**
  * The one schema for pipeline.yaml. Source settings are validated by each connector's own
@@ -6,8 +8,7 @@ import { z } from 'zod';
  * Credentials are never in the file: only the names of secrets.
  */
 
-const isoDate = /^\d{4}-\d{2}-\d{2}$/;
-export const IsoDate = z.string().regex(isoDate, { message: 'write a date as YYYY-MM-DD, e.g. 2026-01-31' });
+export { Grain, IsoDate, Severity } from './primitives.ts';
 
 export const Locale = z.enum(['ko', 'en']);
 export type Locale = z.infer<typeof Locale>;
@@ -65,11 +66,6 @@ export const Recipient = z.object({
 });
 export type Recipient = z.infer<typeof Recipient>;
 
-export const Grain = z.enum(['day', 'week', 'month', 'quarter']);
-export type Grain = z.infer<typeof Grain>;
-
-export const Severity = z.enum(['info', 'warning', 'critical']);
-export type Severity = z.infer<typeof Severity>;
 
 /** "+20% vs last quarter": the target is the baseline × (1 + change); change −0.1 is "10% less". */
 export const RelativeTarget = z.object({
@@ -102,6 +98,8 @@ export const Goal = z.object({
    */
   start: IsoDate.optional(),
   deadline: IsoDate.optional(),
+  /** Threshold alert options: M of N periods, hysteresis margin, reminder interval. */
+  alert: GoalAlertOptions.optional(),
 }).refine((g) => (g.start === undefined) === (g.deadline === undefined), {
   message: 'give both start and deadline (a time-bound goal), or neither (a goal kept every period)', path: ['deadline'],
 }).refine((g) => g.start === undefined || g.deadline === undefined || g.start <= g.deadline, {
@@ -205,6 +203,8 @@ export const PipelineConfigBase = z.object({
   snapshot: SnapshotSettings.default({ historyDays: 100 }),
   /** Exchange rates into `currency` for ad accounts in other currencies. */
   fx: z.array(FxRateConfig).default([]),
+  /** Reminders, snoozes, acknowledgements, and anomaly and change rules beside the goals. */
+  alerts: AlertSettings.default(defaultAlertSettings),
   deploy: DeploySettings.default({
     kpiRunSchedule: 'cron(0 7 * * ? *)', retainData: true, bytesScannedCutoffMb: 10_000, freshnessAlarmHours: 36,
     kpiFunctions: { memoryMb: 1024, timeoutSeconds: 900 },
