@@ -10,9 +10,10 @@ const n = (value: number) => value.toLocaleString('en-US');
 
 export function formatSyncResults(results: readonly StreamSyncResult[]): string[] {
   return results.map((r) => {
-    const window = r.window ? `${r.window.from} … ${r.window.to}` : 'nothing new';
+    const window = r.since !== undefined ? (r.since === null ? 'whole history' : `changes since ${r.since}`)
+      : r.window ? `${r.window.from} … ${r.window.to}` : 'nothing new';
     const note = r.status === 'partial' ? `  PARTIAL: ${r.partialReason}` : '';
-    return `  ${r.source.padEnd(12)} ${r.stream.padEnd(22)} ${n(r.rows).padStart(8)} rows  ${n(r.files).padStart(4)} files  ${window}${note}`;
+    return `  ${r.source.padEnd(12)} ${r.stream.padEnd(30)} ${n(r.rows).padStart(8)} rows  ${n(r.files).padStart(4)} files  ${window}${note}`;
   });
 }
 

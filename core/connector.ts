@@ -57,7 +57,7 @@ export interface StreamDefinition {
   readonly primaryKey: readonly string[];
   /** The column the cursor advances on (a date for reports, SystemModstamp for CRM objects). */
   readonly cursorField: string;
-  /** The YYYY-MM-DD column that picks a row's `dt=` partition. */
+  /** The YYYY-MM-DD column that picks a report row's `dt=` partition (append streams file under the run's date). */
   readonly partitionField: string;
   readonly writeMode: WriteMode;
   /** Report streams: days re-read before the cursor on every run, because the vendor revises them (0 for incremental streams). */

@@ -33,8 +33,12 @@ export interface Measure {
   readonly expression: (context: SqlContext) => string;
 }
 
-/** A UTC timestamp column as a calendar date in the business time zone. */
-const localDate = (column: string) => (context: SqlContext) => `CAST(at_timezone(t.${column}, ${quoteString(context.timezone)}) AS DATE)`;
+/**
+ * A UTC timestamp column as a calendar date in the business time zone. Source dates are read in
+ * the inner query (alias `t`); measures read the outer rows, where columns are unqualified.
+ */
+const localDate = (column: string, alias: 't' | null = 't') => (context: SqlContext) =>
+  `CAST(at_timezone(${alias ? `${alias}.` : ''}${column}, ${quoteString(context.timezone)}) AS DATE)`;
 
 const report = (table: string, segments: readonly string[]): FactSource => ({
   id: table, coverageTable: table, from: () => table, date: () => 't.date', partitionPruning: true, segments,
@@ -99,7 +103,7 @@ export const measures: readonly Measure[] = [
     'Closed-won amount of opportunities with a primary campaign (marketing-sourced)'),
   {
     id: 'won_cycle_days', source: 'sf_opportunities_closed', description: 'Days from CreatedDate to CloseDate of won opportunities, summed',
-    expression: (context) => `CASE WHEN is_won THEN date_diff('day', ${localDate('created_date')(context)}, close_date) ELSE 0 END`,
+    expression: (context) => `CASE WHEN is_won THEN date_diff('day', ${localDate('created_date', null)(context)}, close_date) ELSE 0 END`,
   },
   column('sf_new_customers', 'new_customers', '1', 'Accounts whose first won opportunity closed in the period'),
 ];

@@ -12,7 +12,10 @@ export interface StreamSyncResult {
   readonly source: string;
   readonly stream: string;
   readonly status: 'ok' | 'partial' | 'up_to_date';
+  /** Report streams: the dates read. */
   readonly window: DateWindow | null;
+  /** Incremental streams: the cursor the run read changes since (null: the whole history). */
+  readonly since?: string | null;
   readonly rows: number;
   readonly files: number;
   readonly bytes: number;
@@ -30,6 +33,8 @@ export interface SyncStreamOptions {
   readonly backfill?: Partial<DateWindow>;
   readonly log: Logger;
   readonly signal?: AbortSignal;
+  /** Append streams file the versions they read under the run's date (default: today, UTC). */
+  readonly runDate?: string;
 }
 
 const writeConcurrency = 4;
@@ -59,6 +64,10 @@ export async function syncStream(options: SyncStreamOptions): Promise<StreamSync
 
   let table: TableSchema = stream.table;
   const pending = new Map<string, Row[]>();
+  // Reports partition by their report date; CRM versions by the day they were read, so a run
+  // writes a few files in one partition instead of one per modification day.
+  const runDate = options.runDate ?? new Date().toISOString().slice(0, 10);
+  const partitionOf = (row: Row): unknown => (stream.writeMode === 'append' ? runDate : row[stream.partitionField]);
   let rows = 0, files = 0, bytes = 0, appendPart = 0;
   let partialReason: string | undefined;
 
@@ -77,7 +86,7 @@ export async function syncStream(options: SyncStreamOptions): Promise<StreamSync
       }
       if (event.kind === 'rows') {
         for (const row of event.rows) {
-          const dt = row[stream.partitionField];
+          const dt = partitionOf(row);
           if (typeof dt !== 'string') {
             throw new LakeError(`row without a ${stream.partitionField} date`, { context: { source: sourceId, stream: name } });
           }
@@ -126,9 +135,15 @@ export async function syncStream(options: SyncStreamOptions): Promise<StreamSync
     state = { ...state, partialReason, updatedAt: new Date().toISOString() };
     await writeStreamState(store, sourceId, name, state);
     log.warn(`stopped early: ${partialReason}; the next run continues from ${state.cursor}`);
+  } else if (incremental && state?.partialReason) {
+    // Only a stream that read to the end makes its history complete (see nextState).
+    const { partialReason: _inProgress, ...complete } = state;
+    state = { ...complete, updatedAt: new Date().toISOString() };
+    await writeStreamState(store, sourceId, name, state);
   }
   return {
-    source: sourceId, stream: name, status: partialReason ? 'partial' : 'ok', window, rows, files, bytes,
+    source: sourceId, stream: name, status: partialReason ? 'partial' : 'ok', window: incremental ? null : window,
+    ...(incremental ? { since: context.cursor ?? null } : {}), rows, files, bytes,
     cursor: state?.cursor ?? null, ...(partialReason ? { partialReason } : {}),
   };
 }
@@ -150,7 +165,9 @@ function nextState(
 ): StreamState {
   const updatedAt = new Date().toISOString();
   const streamState = event.streamState ? { streamState: { ...event.streamState } } : state?.streamState ? { streamState: state.streamState } : {};
-  if (incremental) return { version: 1, cursor: event.through, updatedAt, ...streamState };
+  // Mid-stream, an incremental stream's history is not complete yet: a crash here must not make
+  // the coverage look finished. The end of the stream clears this.
+  if (incremental) return { version: 1, cursor: event.through, updatedAt, partialReason: 'in progress', ...streamState };
   // A report cursor never moves back: a backfill of old dates leaves it where it was.
   const from = event.covers!.from;
   return {
