@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { IsoDate } from '../core/config/schema.ts';
 import { readSnapshot } from '../core/kpi/read-snapshot.ts';
 import { runNotify } from '../core/pipeline/run-notify.ts';
-import { adapters, config, log } from './runtime.ts';
+import { findLateSources, kpisOfLateTables } from '../core/pipeline/freshness.ts';
+import { adapters, config, lakeCatalog, log } from './runtime.ts';
 
 /** The snapshot step's output: `{ "snapshotDate": "YYYY-MM-DD", … }`. */
 export const NotifyEvent = z.object({ snapshotDate: IsoDate }).loose();
@@ -14,9 +15,11 @@ const store = adapters.store();
 
 export async function handler(event: unknown) {
   const { snapshotDate } = NotifyEvent.parse(event);
-  const { config: pipeline, kpis } = await config();
+  const { config: pipeline, sources, kpis } = await config();
   const snapshot = await readSnapshot(engine, snapshotDate);
-  const result = await runNotify({ config: pipeline, snapshot, snapshotDate, mailer, store, kpis, log });
+  const late = await findLateSources(store, sources, snapshotDate, pipeline.timezone);
+  const staleKpis = kpisOfLateTables(late, kpis, lakeCatalog.views);
+  const result = await runNotify({ config: pipeline, snapshot, snapshotDate, mailer, store, kpis, late, staleKpis, log });
   return {
     snapshotDate,
     goals: result.evaluations.map((e) => ({ id: e.goal.id, status: e.status, periodResult: e.periodResult })),

@@ -47,7 +47,8 @@ describe('kpi demo (the real CLI, spawned)', () => {
     expect(firstRun.stdout).toMatch(/^ {2}web +ga4_traffic_daily +[\d,]+ rows +90 files {2}2026-08-25 … 2026-11-22$/m);
     expect(firstRun.stdout).toContain(`Goals (as of ${asOf})`);
     expect(firstRun.stdout).toMatch(/^ {2}BEHIND +Conversion rate +[\d.]+% vs ≥ 2\.5% +week 2026-11-16…2026-11-22 +owner 김지은$/m);
-    expect(firstRun.stdout).toMatch(/^Emails: 2 sent via outbox /m);
+    // A digest for each recipient, and the weekly scorecard (2026-11-22 is the week's last day)
+    expect(firstRun.stdout).toMatch(/^Emails: 4 sent via outbox /m);
     expect(firstRun.stdout).toMatch(/^Tables$/m);
     expect(firstRun.stdout).toMatch(/^ {2}ga4_traffic_daily +[\d,]+ rows +90 partitions$/m);
   }, timeout);
@@ -85,23 +86,38 @@ describe('kpi demo (the real CLI, spawned)', () => {
     expect(rows[0]!.value as number).toBeLessThan(0.025);
   }, timeout);
 
-  it('writes one .eml and one .html per recipient with breached goals', async () => {
+  it('writes a digest with charts and a scorecard per recipient, each .eml with an .html preview', async () => {
     // Prepare: the breached weekly conversion-rate goal goes to both recipients of the example config.
     const outbox = path.join(dataDir, 'outbox');
 
     // Act
     const files = (await readdir(outbox)).sort();
-    const parsed = await simpleParser(await readFile(path.join(outbox, `${asOf}-jieun-kim-example-com.eml`)));
+    // skipImageLinks: keep the cid: references as sent, rather than mailparser's data: URLs
+    const parsed = await simpleParser(await readFile(path.join(outbox, `${asOf}-jieun-kim-example-com.eml`)), { skipImageLinks: true });
+    const preview = await readFile(path.join(outbox, `${asOf}-jieun-kim-example-com.html`), 'utf8');
 
     // Assess
     expect(files).toEqual([
       `${asOf}-alex-park-example-com.eml`, `${asOf}-alex-park-example-com.html`,
       `${asOf}-jieun-kim-example-com.eml`, `${asOf}-jieun-kim-example-com.html`,
+      `${asOf}-scorecard-alex-park-example-com.eml`, `${asOf}-scorecard-alex-park-example-com.html`,
+      `${asOf}-scorecard-jieun-kim-example-com.eml`, `${asOf}-scorecard-jieun-kim-example-com.html`,
     ]);
     expect(parsed.subject).toMatch(/^\[KPI\] /);
     expect(parsed.subject).toMatch(/[가-힣]/);
     expect((parsed.to as AddressObject).value.map((a) => a.address)).toEqual(['jieun.kim@example.com']);
-    expect(parsed.html).toBe(await readFile(path.join(outbox, `${asOf}-jieun-kim-example-com.html`), 'utf8'));
+    // every chart is an inline PNG the HTML points to; the preview carries the same images inline
+    const charts = parsed.attachments.filter((a) => a.contentType === 'image/png');
+    expect(charts.length).toBeGreaterThan(0);
+    for (const chart of charts) expect(parsed.html).toContain(`cid:${chart.cid}`);
+    expect(preview.replace(/data:image\/png;base64,[A-Za-z0-9+/=]+/g, 'IMG')).toBe((parsed.html as string).replace(/cid:[^"]+/g, 'IMG'));
+  }, timeout);
+
+  it('catches the planted dip as one anomaly, and fires on no normal day', async () => {
+    // Prepare / Act: the alert engine's events, as the BI tools see them
+    const anomalies = await queryJson("select alert_key, to_status, period_start from alert_events where kind = 'anomaly' order by period_start");
+    // Assess: the conversion-rate anomaly rule fires once, on the last day (in the dip), and nothing before it
+    expect(anomalies).toEqual([{ alert_key: 'conversion-rate-anomaly|anomaly|all', to_status: 'firing', period_start: asOf }]);
   }, timeout);
 
   it('answers the unified ad query for all four platforms, and has the ad KPIs overall and per platform', async () => {
@@ -132,6 +148,8 @@ describe('kpi demo (the real CLI, spawned)', () => {
     // Assess: the rerun re-reads only the 3-day lookback and replaces those partitions.
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^ {2}web +ga4_traffic_daily +[\d,]+ rows +3 files {2}2026-11-20 … 2026-11-22$/m);
+    // nothing changed, so nothing new is sent: no digest, no second scorecard
+    expect(again.stdout).toMatch(/^Emails: 0 sent via outbox /m);
     expect(after).toEqual(before);
     expect(Number(before!.traffic)).toBeGreaterThan(0);
     expect(Number(before!.ads)).toBe(630);

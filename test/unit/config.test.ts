@@ -55,8 +55,8 @@ describe('parseConfig on valid files', () => {
     const loaded = parseConfig(text, file, connectors);
     // Assess
     const { config } = loaded;
-    expect(config.sources).toHaveLength(5);
-    expect(config.goals).toHaveLength(9);
+    expect(config.sources).toHaveLength(6);
+    expect(config.goals).toHaveLength(10);
     expect(config.recipients).toHaveLength(2);
     expect(config.project).toBe('Acme Shop');
     expect(config.timezone).toBe('Asia/Seoul');
@@ -66,11 +66,12 @@ describe('parseConfig on valid files', () => {
       schedule: 'cron(0 5 * * ? *)', function: { memoryMb: 1024, timeoutSeconds: 900 }, maxDataLagDays: 1,
     });
     expect(config.deploy.kpiRunSchedule).toBe('cron(0 7 * * ? *)');
-    expect(loaded.sources.map((s) => s.connector.type)).toEqual(['ga4', 'google_ads', 'meta', 'linkedin', 'tiktok']);
+    expect(loaded.sources.map((s) => s.connector.type)).toEqual(['ga4', 'salesforce', 'google_ads', 'meta', 'linkedin', 'tiktok']);
+    expect(config.alerts.rules.map((r) => r.id)).toEqual(['conversion-rate-anomaly']);
     expect(config.fx).toEqual([{ currency: 'USD', from: '2024-01', to: '2027-12', rate: 1380 }]);
     expect(config.snapshot.historyDays).toBe(100);
     // goals without severity get the default
-    expect(config.goals.map((g) => g.severity)).toEqual(['critical', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning']);
+    expect(config.goals.map((g) => g.severity)).toEqual(['critical', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning']);
     expect(config.goals.find((g) => g.id === 'sessions-q4-2026')).toMatchObject({ grain: 'quarter', start: '2026-10-01', deadline: '2026-12-31' });
     expect(config.goals[1]?.segment).toEqual({ channel_group: 'Paid Social' });
   });
@@ -97,7 +98,7 @@ describe('parseConfig reports each mistake with its path and what to write', () 
     // Act
     const problems = problemsOf(text);
     // Assess
-    expect(problems).toStrictEqual([{ path: 'sources[0].type', message: 'unknown source type "ga5"; write one of: ga4, google_ads, meta, linkedin, tiktok' }]);
+    expect(problems).toStrictEqual([{ path: 'sources[0].type', message: 'unknown source type "ga5"; write one of: ga4, salesforce, google_ads, meta, linkedin, tiktok' }]);
   });
 
   it('GA4 source with neither auth nor sandbox: asks for auth at sources[0].auth', () => {
@@ -250,7 +251,7 @@ describe('parseConfig reports several mistakes in one error', () => {
 
   it('source and goal mistakes together: every one of them', () => {
     // Prepare: unknown source type, an unknown KPI and an unlisted recipient
-    let text = edit(valid, 'type: ga4', 'type: salesforce');
+    let text = edit(valid, 'type: ga4', 'type: hubspot');
     text = edit(text, 'kpi: conversion_rate', 'kpi: conversion_rat');
     text = edit(text, 'recipients: [kim@example.com]', 'recipients: [lee@example.com]');
     // Act
