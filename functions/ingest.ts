@@ -29,5 +29,9 @@ export async function handler(event: unknown, context: Pick<Context, 'getRemaini
     metrics.addMetric('PartialRuns', MetricUnit.Count, result.status === 'partial' ? 1 : 0);
     metrics.publishStoredMetrics();
   }
+  // The freshness alarm watches this: a quiet CRM day writes no rows, but the run still succeeded.
+  metrics.addDimensions({ source: process.env.SOURCE_ID! });
+  metrics.addMetric('SuccessfulSyncs', MetricUnit.Count, results.every((r) => r.status !== 'partial') ? 1 : 0);
+  metrics.publishStoredMetrics();
   return { results };
 }

@@ -1,8 +1,18 @@
-import { Resvg } from '@resvg/resvg-js';
+import { initWasm, Resvg } from '@resvg/resvg-wasm';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { Locale } from '../config/schema.ts';
 import type { KpiUnit } from '../kpi/definition.ts';
 import { escapeHtml } from './escape-html.ts';
 import { formatKpiValue } from './format.ts';
+
+/**
+ * resvg as WebAssembly: the same renderer on a laptop and on arm64 Lambda, where a native addon
+ * built for x64 would not load. The .wasm sits beside a Lambda bundle, or in node_modules.
+ */
+const besideBundle = fileURLToPath(new URL('./index_bg.wasm', import.meta.url));
+await initWasm(readFileSync(existsSync(besideBundle) ? besideBundle : createRequire(import.meta.url).resolve('@resvg/resvg-wasm/index_bg.wasm')));
 
 /**
  * A small trend chart for emails: the KPI's recent values as a line, the goal as a dashed line,

@@ -1,0 +1,145 @@
+import { execFile } from 'node:child_process';
+import { copyFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { App, type CfnResource, Stack } from 'aws-cdk-lib';
+import { bundledChartWasmName, bundledConfigName, bundledWasmName, repoRoot } from '../../infra/bundling.ts';
+import { cdkJsonContext } from '../../infra/cdk-context.ts';
+import { PipelineFunction } from '../../infra/constructs/pipeline-function.ts';
+import { tempDirs } from '../support/temp-dir.ts';
+
+/**
+ * Bundles every handler exactly as the stack does (its PipelineFunction construct: NodejsFunction,
+ * esbuild, the afterBundling hooks), then loads each bundle in a child Node 22 process, the Lambda
+ * runtime's major version, from a folder that has nothing but the bundle, the .wasm and
+ * pipeline.yaml.
+ */
+const run = promisify(execFile);
+const node22 = path.join(repoRoot, 'node_modules/.bin/node');
+
+const config = `version: 1
+project: Bundle Check
+timezone: Asia/Seoul
+sources:
+  - { id: web, type: ga4, propertyId: "123456789", auth: { type: service_account, secret: kpi/ga4-web } }
+  - { id: meta, type: meta, accountIds: ["act_1029384756"], auth: { type: access_token, secret: kpi/meta } }
+recipients:
+  - { email: kim@example.com, locale: ko }
+goals:
+  - { id: sessions-daily, kpi: sessions, grain: day, target: 2000, direction: at_least, owner: Kim, recipients: [kim@example.com] }
+email:
+  from: "KPI <kpi@example.com>"
+`;
+
+type Handler = 'ingest' | 'snapshot' | 'notify';
+const handlers: readonly Handler[] = ['ingest', 'snapshot', 'notify'];
+const dirs = tempDirs('kpi-infra-bundles-');
+/** Each handler's bundle folder, or why it could not be built. */
+const bundles = new Map<Handler, { dir?: string; error?: unknown }>();
+
+/** Loads a bundle in a fresh Node 22 with only the Lambda's variables and dummy credentials; runs `body` after `m = await import(bundle)`. */
+async function loadInChild(dir: string, environment: Record<string, string>, body: string): Promise<string> {
+  const script = `const m = await import(${JSON.stringify(path.join(dir, 'index.mjs'))});\n${body}`;
+  const { stdout } = await run(node22, ['--input-type=module', '--enable-source-maps', '-e', script], {
+    cwd: dir,
+    timeout: 30_000,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      AWS_REGION: 'ap-northeast-2',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'dummy-secret-for-tests',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      ...environment,
+    },
+  });
+  return stdout.trim();
+}
+
+/**
+ * One handler bundled by the stack's own PipelineFunction construct (NodejsFunction with
+ * lambdaBundling: esbuild options and afterBundling hooks), alone in its app so a handler that
+ * cannot be bundled fails its own tests only.
+ */
+async function bundle(handler: Handler, configFile: string): Promise<string> {
+  const outdir = await dirs.make();
+  const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-asset-metadata': true } });
+  const stack = new Stack(app, `Bundle-${handler}`);
+  const { function: fn } = new PipelineFunction(stack, 'Fn', {
+    handler, description: `bundle test: ${handler}`, configFile, memoryMb: 1024, timeoutSeconds: 900, environment: {},
+  });
+  app.synth();
+  const assetPath = (fn.node.defaultChild as CfnResource).getMetadata('aws:asset:path') as string;
+  return path.join(outdir, assetPath);
+}
+
+/** The folder of a handler's bundle; fails with the bundling error when there is none. */
+function bundleDir(handler: Handler): string {
+  const built = bundles.get(handler)!;
+  if (built.error !== undefined) throw built.error;
+  return built.dir!;
+}
+
+beforeAll(async () => {
+  const dir = await dirs.make();
+  const file = path.join(dir, 'pipeline.yaml');
+  await writeFile(file, config);
+  for (const handler of handlers) {
+    try {
+      bundles.set(handler, { dir: await bundle(handler, file) });
+    } catch (error) {
+      bundles.set(handler, { error });
+    }
+  }
+}, 180_000);
+
+afterAll(() => dirs.removeAll());
+
+describe('Lambda bundles', () => {
+  it.each(handlers)('bundles %s with the config and the .wasm beside it, no DuckDB, no native addon', async (handler) => {
+    // Act
+    const dir = bundleDir(handler);
+    const files = (await readdir(dir)).sort();
+    const sizes = Object.fromEntries(await Promise.all(files.map(async (f) => [f, `${((await stat(path.join(dir, f))).size / 1e6).toFixed(2)} MB`])));
+    console.log(`${handler} bundle`, JSON.stringify(sizes));
+    // Assess
+    expect(files).toEqual(['index.mjs', 'index.mjs.map', bundledWasmName, bundledChartWasmName, bundledConfigName].sort());
+    expect(await readFile(path.join(dir, bundledConfigName), 'utf8')).toBe(config);
+    const code = await readFile(path.join(dir, 'index.mjs'), 'utf8');
+    expect(code.includes('@duckdb/node-api')).toBe(false);
+    expect((await stat(path.join(dir, 'index.mjs'))).size).toBeLessThan(10_000_000);
+  }, 60_000);
+
+  it('loads the ingest bundle in Node 22, which reads pipeline.yaml from beside it', async () => {
+    // Prepare: a source id the config does not have stops the handler before any network call
+    const dir = bundleDir('ingest');
+    // Act
+    const output = await loadInChild(dir, { LAKE_BUCKET: 'lake', SOURCE_ID: 'nope' }, `
+      const result = await m.handler({}, { getRemainingTimeInMillis: () => 900_000 }).then(() => 'resolved', (e) => e.name + ': ' + e.message);
+      console.log(process.version.split('.')[0], typeof m.handler, result);`);
+    // Assess
+    expect(output).toBe('v22 function UsageError: no source with id "nope"; the config has: web, meta');
+  }, 60_000);
+
+  it.each(['snapshot', 'notify'] as const)('loads the %s bundle in Node 22 (parquet-wasm loads its .wasm from beside it)', async (handler) => {
+    // Prepare
+    const dir = bundleDir(handler);
+    // Act
+    const output = await loadInChild(dir, { LAKE_BUCKET: 'lake', ATHENA_WORKGROUP: 'wg', GLUE_DATABASE: 'db', SES_CONFIGURATION_SET: 'cs' }, `
+      const result = await m.handler({ asOf: 'not a date', snapshotDate: 'not a date' }).then(() => 'resolved', (e) => e.name);
+      console.log(typeof m.handler, result);`);
+    // Assess
+    expect(output).toBe('function ZodError');
+  }, 60_000);
+
+  it('fails to load without the .wasm beside it (so the check above means something)', async () => {
+    // Prepare: the bundle alone in a folder of its own
+    const lonely = await dirs.make();
+    await copyFile(path.join(bundleDir('snapshot'), 'index.mjs'), path.join(lonely, 'index.mjs'));
+    // Act
+    const error = await loadInChild(lonely, {}, 'console.log("loaded");').catch((e: { stderr?: string }) => e.stderr ?? '');
+    // Assess
+    expect(error).toContain(`ENOENT: no such file or directory, open '${path.join(lonely, bundledWasmName)}'`);
+  }, 60_000);
+});
