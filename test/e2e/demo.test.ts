@@ -35,7 +35,8 @@ async function queryJson(sql: string): Promise<Array<Record<string, unknown>>> {
 
 const countsSql = `select (select count(*) from ga4_traffic_daily) as traffic, (select count(*) from ga4_events_daily) as events,
   (select count(*) from kpi_snapshots) as snapshots, (select count(*) from ad_performance_daily) as ads,
-  (select round(sum(spend_reporting), 2) from ad_performance_daily) as ad_spend`;
+  (select round(sum(spend_reporting), 2) from ad_performance_daily) as ad_spend,
+  (select count(*) from salesforce_opportunity_latest) as opportunities, (select count(*) from salesforce_lead) as lead_versions`;
 
 const stackLine = /^\s+at /m;
 
@@ -135,6 +136,19 @@ describe('kpi demo (the real CLI, spawned)', () => {
     expect(segmentsOf('roas')).toEqual(['all', 'google_ads', 'linkedin', 'meta', 'tiktok']);
     expect(segmentsOf('channel_spend_share')).toEqual(['google_ads', 'linkedin', 'meta', 'tiktok']);
     expect(kpis.every((r) => Number(r.weeks) === 12)).toBe(true);
+  }, timeout);
+
+  it('syncs the CRM: the _latest views answer and the CRM KPIs are in the snapshot', async () => {
+    // Prepare / Act
+    const [latest] = await queryJson('select count(*) as n, count(distinct id) as ids from salesforce_opportunity_latest');
+    const crm = await queryJson(`select kpi_id, count(*) as months from kpi_snapshots
+      where grain = 'month' and segment_value is null and kpi_id in ('leads', 'win_rate', 'revenue', 'revenue_growth_mom', 'cac', 'marketing_roi')
+      group by 1 order by 1`);
+    // Assess: one row per opportunity; the KPIs for the complete months of the snapshot's history
+    expect(Number(latest!.n)).toBeGreaterThan(100);
+    expect(latest!.n).toBe(latest!.ids);
+    expect(crm.map((r) => r.kpi_id)).toEqual(['cac', 'leads', 'marketing_roi', 'revenue', 'revenue_growth_mom', 'win_rate']);
+    expect(crm.every((r) => Number(r.months) >= 2)).toBe(true);
   }, timeout);
 
   it('changes no row count when the demo runs again into the same data dir', async () => {
