@@ -37,8 +37,8 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
-/** Every public table and view of the lake. */
-export const lakeCatalog = buildLakeCatalog(connectors);
+/** Every public table and view any connector provides (queries without a config use this). */
+export const defaultLakeCatalog = buildLakeCatalog(connectors);
 
 export async function createContext(options: CommonOptions, log: Logger, settings: { startSandboxes: boolean }): Promise<CliContext> {
   const loaded = await loadConfig(options.config, connectors);
@@ -81,7 +81,7 @@ export async function createContext(options: CommonOptions, log: Logger, setting
     store: new LocalFolderStore(lakeDir),
     mailer: createMailer({ outboxDir, ...(smtpUrl ? { smtpUrl } : {}) }),
     async openEngine() {
-      const engine = await DuckDbEngine.open({ lakeRoot: lakeDir, ...lakeCatalog });
+      const engine = await DuckDbEngine.open({ lakeRoot: lakeDir, ...loaded.catalog });
       engines.push(engine);
       return engine;
     },

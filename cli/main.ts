@@ -13,7 +13,8 @@ import { findLateSources, kpisOfLateTables } from '../core/pipeline/freshness.ts
 import { runNotify } from '../core/pipeline/run-notify.ts';
 import { runSnapshot } from '../core/pipeline/run-snapshot.ts';
 import { runSync } from '../core/pipeline/run-sync.ts';
-import { createContext, lakeCatalog, type CliContext, type CommonOptions } from './context.ts';
+import { createContext, defaultLakeCatalog, type CliContext, type CommonOptions } from './context.ts';
+import { existsSync } from 'node:fs';
 import { displayPath, formatEvaluations, formatSent, formatSyncResults, formatTableCounts } from './summary.ts';
 import { printRows } from './print-rows.ts';
 
@@ -88,9 +89,12 @@ withCommon(program.command('demo').description('the whole job on the bundled exa
 program.command('query').description('run SQL over the local lake (public table names, DuckDB)')
   .argument('<sql>', 'the query, in the Trino/DuckDB common subset')
   .option('-d, --data-dir <dir>', 'where the local lake lives', '.kpi')
+  .option('-c, --config <file>', 'pipeline config, for the tables its sources add (e.g. Salesforce custom objects); default pipeline.yaml when present')
   .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
-  .action(async (sql: string, options: { dataDir: string; format: 'table' | 'json' }) => {
-    const engine = await DuckDbEngine.open({ lakeRoot: path.resolve(options.dataDir, 'lake'), ...lakeCatalog });
+  .action(async (sql: string, options: { dataDir: string; format: 'table' | 'json'; config?: string }) => {
+    const configFile = options.config ?? (existsSync('pipeline.yaml') ? 'pipeline.yaml' : undefined);
+    const catalog = configFile ? (await loadConfig(configFile, connectors)).catalog : defaultLakeCatalog;
+    const engine = await DuckDbEngine.open({ lakeRoot: path.resolve(options.dataDir, 'lake'), ...catalog });
     try {
       const rows = await engine.query(sql);
       if (options.format === 'json') out(JSON.stringify(rows, null, 2));
@@ -134,7 +138,7 @@ async function sync(context: CliContext, options: { source?: string; from?: stri
 async function snapshot(context: CliContext, engine: DuckDbEngine) {
   const result = await runSnapshot({
     config: context.loaded.config, sources: context.sources, store: context.store, engine, asOf: context.asOf,
-    views: lakeCatalog.views, kpis: context.loaded.kpis, log: context.log,
+    views: context.loaded.catalog.views, kpis: context.loaded.kpis, log: context.log,
   });
   out(`KPI snapshot ${context.asOf}: ${result.rows.length.toLocaleString('en-US')} rows from ${result.queries} queries → ${result.key}`);
   const byReason = Map.groupBy(result.skipped, (s) => s.reason);
@@ -147,7 +151,7 @@ async function notify(context: CliContext, rows: Parameters<typeof runNotify>[0]
   for (const l of late) out(`  LATE ${l.source}/${l.stream}: newest complete day ${l.newestDay ?? 'none'}, expected ${l.expectedDay}`);
   const result = await runNotify({
     config: context.loaded.config, snapshot: rows, snapshotDate: date, mailer: context.mailer, store: context.store, kpis: context.loaded.kpis,
-    late, staleKpis: kpisOfLateTables(late, context.loaded.kpis, lakeCatalog.views), log: context.log,
+    late, staleKpis: kpisOfLateTables(late, context.loaded.kpis, context.loaded.catalog.views), log: context.log,
   });
   out(`Goals (as of ${date})`);
   formatEvaluations(result.evaluations, context.loaded.config.currency).forEach((l) => out(l));
@@ -162,7 +166,7 @@ async function runAll(context: CliContext) {
   const { rows } = await snapshot(context, engine);
   await notify(context, rows, context.asOf);
   out('Tables');
-  (await formatTableCounts(engine, [...lakeCatalog.tables, ...lakeCatalog.views])).forEach((l) => out(l));
+  (await formatTableCounts(engine, [...context.loaded.catalog.tables, ...context.loaded.catalog.views])).forEach((l) => out(l));
   out(`Files: lake ${displayPath(context.lakeDir)}, outbox ${displayPath(context.outboxDir)} (each .eml has an .html preview beside it)`);
   if (results.some((r) => r.status === 'partial')) {
     out('Some sources stopped early (see PARTIAL above); the next run continues where they stopped.');

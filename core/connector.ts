@@ -90,6 +90,10 @@ export interface Connector<Config extends SourceBase = SourceBase> {
   readonly tables: readonly TableSchema[];
   /** Views over its tables (e.g. the newest version of each CRM record), created in DuckDB and Athena. */
   readonly views?: readonly ViewDefinition[];
+  /** The tables a source's config adds beyond `tables` (Salesforce custom objects). */
+  tablesFor?(config: Config): readonly TableSchema[];
+  /** The views a source's config adds beyond `views`. */
+  viewsFor?(config: Config): readonly ViewDefinition[];
   streams(config: Config, dependencies: ConnectorDependencies): readonly StreamDefinition[];
   /**
    * Starts the bundled sandbox for this source and returns the config pointed at it, with the

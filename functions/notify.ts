@@ -3,7 +3,7 @@ import { IsoDate } from '../core/config/schema.ts';
 import { readSnapshot } from '../core/kpi/read-snapshot.ts';
 import { runNotify } from '../core/pipeline/run-notify.ts';
 import { findLateSources, kpisOfLateTables } from '../core/pipeline/freshness.ts';
-import { adapters, config, lakeCatalog, log } from './runtime.ts';
+import { adapters, config, log } from './runtime.ts';
 
 /** The snapshot step's output: `{ "snapshotDate": "YYYY-MM-DD", … }`. */
 export const NotifyEvent = z.object({ snapshotDate: IsoDate }).loose();
@@ -15,10 +15,10 @@ const store = adapters.store();
 
 export async function handler(event: unknown) {
   const { snapshotDate } = NotifyEvent.parse(event);
-  const { config: pipeline, sources, kpis } = await config();
+  const { config: pipeline, sources, kpis, catalog } = await config();
   const snapshot = await readSnapshot(engine, snapshotDate);
   const late = await findLateSources(store, sources, snapshotDate, pipeline.timezone);
-  const staleKpis = kpisOfLateTables(late, kpis, lakeCatalog.views);
+  const staleKpis = kpisOfLateTables(late, kpis, catalog.views);
   const result = await runNotify({ config: pipeline, snapshot, snapshotDate, mailer, store, kpis, late, staleKpis, log });
   return {
     snapshotDate,

@@ -7,7 +7,6 @@ import { addDays, todayIn } from '../core/dates.ts';
 import { SesMailer } from '../core/email/ses-mailer.ts';
 import { S3ObjectStore } from '../core/lake/s3-store.ts';
 import type { Logger } from '../core/log.ts';
-import { buildLakeCatalog } from '../core/models/lake-catalog.ts';
 import { AthenaQueryEngine } from '../core/query/athena-engine.ts';
 import { SecretsManagerStore } from '../core/secrets-manager-store.ts';
 
@@ -19,7 +18,6 @@ import { SecretsManagerStore } from '../core/secrets-manager-store.ts';
 export const powertoolsLogger = new PowertoolsLogger({ serviceName: 'kpi-pipeline' });
 export const metrics = new Metrics({ namespace: 'KpiPipeline', serviceName: 'kpi-pipeline' });
 export const log: Logger = fromPowertools(powertoolsLogger);
-export const lakeCatalog = buildLakeCatalog(connectors);
 
 const env = (name: string): string => {
   const value = process.env[name];

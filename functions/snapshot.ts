@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { IsoDate } from '../core/config/schema.ts';
 import { runSnapshot } from '../core/pipeline/run-snapshot.ts';
 import { createViews } from '../core/query/create-views.ts';
-import { adapters, config, lakeCatalog, lastCompleteDay, log } from './runtime.ts';
+import { adapters, config, lastCompleteDay, log } from './runtime.ts';
 
 /** `{}` from the daily state machine; `{ "asOf": "YYYY-MM-DD" }` to recompute a day. */
 export const SnapshotEvent = z.object({ asOf: IsoDate.optional() }).loose();
@@ -13,10 +13,10 @@ const engine = adapters.engine();
 
 export async function handler(event: unknown) {
   const { asOf } = SnapshotEvent.parse(event ?? {});
-  const { config: pipeline, sources, kpis } = await config();
+  const { config: pipeline, sources, kpis, catalog } = await config();
   // The views are (re)created from the same definitions DuckDB uses, so a deploy never leaves them stale.
-  await createViews(engine, lakeCatalog.views);
+  await createViews(engine, catalog.views);
   const snapshotDate = asOf ?? lastCompleteDay(pipeline.timezone);
-  const result = await runSnapshot({ config: pipeline, sources, store, engine, asOf: snapshotDate, views: lakeCatalog.views, kpis, log });
+  const result = await runSnapshot({ config: pipeline, sources, store, engine, asOf: snapshotDate, views: catalog.views, kpis, log });
   return { snapshotDate, rows: result.rows.length, queries: result.queries, skipped: result.skipped };
 }

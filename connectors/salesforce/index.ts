@@ -5,7 +5,7 @@ import { SalesforceSourceConfig, type SalesforceAuth } from './config.ts';
 import { readObject } from './read-object.ts';
 import { startSalesforceSandbox } from './sandbox/server.ts';
 import { salesforceTables, tableOf } from './tables.ts';
-import { salesforceViews } from './views.ts';
+import { latestViewOf, salesforceViews } from './views.ts';
 
 export { latestViewOf } from './views.ts';
 export { tableOf } from './tables.ts';
@@ -20,6 +20,8 @@ export const salesforceConnector: Connector<SalesforceSourceConfig> = {
   configSchema: SalesforceSourceConfig,
   tables: salesforceTables,
   views: salesforceViews,
+  tablesFor: (config) => config.objects.map(tableOf),
+  viewsFor: (config) => config.objects.map((object) => latestViewOf(object)),
 
   streams(config, { secrets, log }) {
     // Sign-in happens lazily and once per source, so `kpi validate` and the catalog never need credentials.

@@ -6,6 +6,7 @@ import { ConfigError, type ConfigProblem } from '../errors.ts';
 import { checkAlertSettings } from '../alerts/config.ts';
 import { buildKpiRegistry, builtInKpis, type KpiRegistry } from '../kpi/registry.ts';
 import { buildLakeCatalog } from '../models/lake-catalog.ts';
+import type { LakeCatalog } from '../table/lake-catalog.ts';
 import { PipelineConfigBase, type PipelineConfig, type SourceBase } from './schema.ts';
 
 export interface ConfiguredSource {
@@ -19,6 +20,8 @@ export interface LoadedConfig {
   readonly sources: readonly ConfiguredSource[];
   /** The catalog's KPIs plus the config's custom ones, validated. */
   readonly kpis: KpiRegistry;
+  /** Every public table and view, with what the configured sources add (custom objects). */
+  readonly catalog: Required<LakeCatalog>;
 }
 
 export async function loadConfig(file: string, connectors: readonly Connector[]): Promise<LoadedConfig> {
@@ -69,8 +72,9 @@ export function parseConfig(text: string, file: string, connectors: readonly Con
 
   // Custom KPIs and goals are cross-checked even when another part of the file is wrong, so one run shows every problem.
   let kpis = builtInKpis;
+  const catalog = buildLakeCatalog(connectors, sources);
   if (base.success) {
-    const built = buildKpiRegistry(base.data.kpis.custom, buildLakeCatalog(connectors));
+    const built = buildKpiRegistry(base.data.kpis.custom, catalog);
     problems.push(...built.problems);
     kpis = built.registry;
   }
@@ -83,7 +87,7 @@ export function parseConfig(text: string, file: string, connectors: readonly Con
     }));
   }
   if (problems.length > 0 || !base.success) throw new ConfigError(file, dedupe(problems));
-  return { file, config: { ...base.data, sources: sources.map((s) => s.config) }, sources, kpis };
+  return { file, config: { ...base.data, sources: sources.map((s) => s.config) }, sources, kpis, catalog };
 }
 
 const GoalsAndRecipients = PipelineConfigBase.pick({ goals: true, recipients: true });

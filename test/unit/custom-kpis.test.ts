@@ -123,3 +123,24 @@ email:`);
     expect(problems).toEqual([{ path: 'kpis.custom[0].segments', message: 'ga4_traffic_daily is computed with the catalog\'s KPIs, which can be segmented by channel_group only' }]);
   });
 });
+
+describe('tables a source adds', () => {
+  it("a Salesforce custom object gets its table and _latest view in the catalog, and KPIs can use it", () => {
+    // Prepare
+    const text = `version: 1
+sources:
+  - { id: crm, type: salesforce, sandbox: {}, objects: [Lead, Opportunity, Invoice__c] }
+kpis:
+  custom:
+    - { id: invoices, kind: sum, name: { ko: 청구서 수, en: Invoices }, measure: { table: salesforce_invoice__c_latest, date: created_date } }
+email: { from: "KPI <kpi@example.com>" }
+`;
+    // Act
+    const { catalog, kpis } = parseConfig(text, 'pipeline.yaml', connectors);
+    // Assess
+    expect(catalog.tables.map((t) => t.name)).toContain('salesforce_invoice__c');
+    expect(catalog.views.map((v) => v.name)).toContain('salesforce_invoice__c_latest');
+    expect(kpis.factSourceById.get('custom:salesforce_invoice__c_latest:created_date')).toMatchObject({ partitionPruning: false });
+    expect(kpis.kpiById.get('invoices')!.numerator).toBe('invoices_value');
+  });
+});
