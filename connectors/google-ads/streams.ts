@@ -1,3 +1,4 @@
+import { adCampaignDailyColumns } from '../../core/models/ad-performance-daily.ts';
 import type { Column, Row, TableSchema } from '../../core/table/schema.ts';
 import { toCampaignDailyRow, type RowContext } from './mappers.ts';
 import type { GoogleAdsRow } from './report.ts';
@@ -14,21 +15,23 @@ export interface GoogleAdsReportStream {
 }
 
 const columns = [
-  { name: 'date', type: 'date', nullable: false, description: "Report date in the account's time zone (segments.date)" },
-  { name: 'account_id', type: 'string', nullable: false, description: 'Google Ads customer id, 10 digits without dashes' },
-  { name: 'account_name', type: 'string', description: 'Customer descriptive name' },
-  { name: 'campaign_id', type: 'string', nullable: false, description: 'Campaign id' },
-  { name: 'campaign_name', type: 'string', description: 'Campaign name (as it is now, not as it was that day)' },
-  { name: 'campaign_status', type: 'string', description: 'Campaign status now: ENABLED, PAUSED or REMOVED' },
-  { name: 'impressions', type: 'int64', nullable: false, description: 'Impressions' },
-  { name: 'clicks', type: 'int64', nullable: false, description: 'Clicks' },
-  { name: 'spend', type: 'double', nullable: false, description: 'Cost in the account currency (cost_micros / 1,000,000)' },
-  { name: 'conversions', type: 'double', nullable: false, description: 'Conversions (fractional under data-driven attribution); revised for the conversion window' },
-  { name: 'conversions_value', type: 'double', nullable: false, description: 'Conversion value in the account currency' },
-  { name: 'currency', type: 'string', nullable: false, description: 'Account currency, ISO 4217 (customer.currency_code)' },
-  { name: 'time_zone', type: 'string', nullable: false, description: 'Account time zone the date is in, IANA (customer.time_zone)' },
-  { name: 'source_id', type: 'string', nullable: false, description: 'pipeline.yaml source id that wrote the row' },
-  { name: 'synced_at', type: 'timestamp', nullable: false, description: 'When the row was read from Google Ads (UTC)' },
+  ...adCampaignDailyColumns({
+    date: "Report date in the account's time zone (segments.date)",
+    account_id: 'Google Ads customer id, 10 digits without dashes',
+    account_name: 'Customer descriptive name',
+    campaign_id: 'Campaign id',
+    campaign_name: 'Campaign name (as it is now, not as it was that day)',
+    campaign_status: 'Campaign status now: ENABLED, PAUSED or REMOVED',
+    impressions: 'Impressions',
+    clicks: 'Clicks',
+    spend: 'Cost in the account currency (cost_micros / 1,000,000)',
+    conversions: 'Conversions (fractional under data-driven attribution); revised for the conversion window',
+    conversions_value: 'Conversion value in the account currency',
+    currency: 'Account currency, ISO 4217 (customer.currency_code)',
+    time_zone: 'Account time zone the date is in, IANA (customer.time_zone)',
+    source_id: 'pipeline.yaml source id that wrote the row',
+    synced_at: 'When the row was read from Google Ads (UTC)',
+  }),
   { name: 'cost_micros', type: 'int64', nullable: false, description: 'Cost in micros of the account currency, as reported' },
 ] as const satisfies readonly Column[];
 

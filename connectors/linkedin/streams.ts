@@ -1,3 +1,4 @@
+import { adCampaignDailyColumns } from '../../core/models/ad-performance-daily.ts';
 import type { TableSchema } from '../../core/table/schema.ts';
 
 /** adAnalytics metrics the stream requests (LinkedIn allows up to 20 per call). */
@@ -13,21 +14,23 @@ export const adsLinkedinCampaignDaily: TableSchema = {
     "campaign_id is LinkedIn's campaign, the level below it (what other platforms call an ad set or ad group).",
   location: 'raw/ads_linkedin_campaign_daily',
   columns: [
-    { name: 'date', type: 'date', nullable: false, description: 'Report date in UTC (LinkedIn reports in UTC, whatever the account\'s time zone)' },
-    { name: 'account_id', type: 'string', nullable: false, description: 'LinkedIn ad account id (the number in urn:li:sponsoredAccount:…)' },
-    { name: 'account_name', type: 'string', description: 'Ad account name' },
-    { name: 'campaign_id', type: 'string', nullable: false, description: 'LinkedIn campaign id (urn:li:sponsoredCampaign:…); in the unified ad model this is an ad set' },
-    { name: 'campaign_name', type: 'string', description: 'LinkedIn campaign name; null when the campaign no longer appears in the campaign search' },
-    { name: 'campaign_status', type: 'string', description: 'LinkedIn campaign status now (ACTIVE, PAUSED, ARCHIVED, COMPLETED, CANCELED, DRAFT …), not on the report date' },
-    { name: 'impressions', type: 'int64', nullable: false, description: 'Impressions (sends for Message Ads)' },
-    { name: 'clicks', type: 'int64', nullable: false, description: 'Chargeable clicks' },
-    { name: 'spend', type: 'double', nullable: false, description: 'Cost in the account currency (costInLocalCurrency)' },
-    { name: 'conversions', type: 'double', nullable: false, description: 'Website conversions attributed to the day (externalWebsiteConversions, post-click and view-through)' },
-    { name: 'conversions_value', type: 'double', nullable: false, description: 'Conversion value in the account currency (conversionValueInLocalCurrency)' },
-    { name: 'currency', type: 'string', nullable: false, description: 'ISO 4217 currency of the ad account (spend and conversions_value are in it)' },
-    { name: 'time_zone', type: 'string', nullable: false, description: 'IANA time zone the date is in: always UTC for LinkedIn' },
-    { name: 'source_id', type: 'string', nullable: false, description: 'pipeline.yaml source id that wrote the row' },
-    { name: 'synced_at', type: 'timestamp', nullable: false, description: 'When the row was read from LinkedIn (UTC)' },
+    ...adCampaignDailyColumns({
+      date: 'Report date in UTC (LinkedIn reports in UTC, whatever the account\'s time zone)',
+      account_id: 'LinkedIn ad account id (the number in urn:li:sponsoredAccount:…)',
+      account_name: 'Ad account name',
+      campaign_id: 'LinkedIn campaign id (urn:li:sponsoredCampaign:…); in the unified ad model this is an ad set',
+      campaign_name: 'LinkedIn campaign name; null when the campaign no longer appears in the campaign search',
+      campaign_status: 'LinkedIn campaign status now (ACTIVE, PAUSED, ARCHIVED, COMPLETED, CANCELED, DRAFT …), not on the report date',
+      impressions: 'Impressions (sends for Message Ads)',
+      clicks: 'Chargeable clicks',
+      spend: 'Cost in the account currency (costInLocalCurrency)',
+      conversions: 'Website conversions attributed to the day (externalWebsiteConversions, post-click and view-through)',
+      conversions_value: 'Conversion value in the account currency (conversionValueInLocalCurrency)',
+      currency: 'ISO 4217 currency of the ad account (spend and conversions_value are in it)',
+      time_zone: 'IANA time zone the date is in: always UTC for LinkedIn',
+      source_id: 'pipeline.yaml source id that wrote the row',
+      synced_at: 'When the row was read from LinkedIn (UTC)',
+    }),
     { name: 'campaign_group_id', type: 'string', description: "LinkedIn campaign group id (urn:li:sponsoredCampaignGroup:…): the unified ad model's campaign" },
     { name: 'campaign_group_name', type: 'string', description: "LinkedIn campaign group name: the unified ad model's campaign name (matches GA4's UTM campaign)" },
   ],

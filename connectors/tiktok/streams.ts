@@ -1,3 +1,4 @@
+import { adCampaignDailyColumns } from '../../core/models/ad-performance-daily.ts';
 import type { TableSchema } from '../../core/table/schema.ts';
 
 /** The raw TikTok table: one row per advertiser, campaign and day (the integrated BASIC report). */
@@ -6,27 +7,23 @@ export const tiktokCampaignDaily: TableSchema = {
   description: 'TikTok Ads delivery and conversions per day, advertiser and campaign (Marketing API integrated report, BASIC, AUCTION_CAMPAIGN).',
   location: 'raw/ads_tiktok_campaign_daily',
   columns: [
-    {
-      name: 'date', type: 'date', nullable: false,
-      description: 'Report date (stat_time_day) in the ad account\'s time zone, a fixed UTC offset without daylight saving; see time_zone',
-    },
-    { name: 'account_id', type: 'string', nullable: false, description: 'TikTok advertiser id (ad account)' },
-    { name: 'account_name', type: 'string', description: 'Advertiser name (advertiser/info)' },
-    { name: 'campaign_id', type: 'string', nullable: false, description: 'TikTok campaign id' },
-    { name: 'campaign_name', type: 'string', description: 'Campaign name as of the sync' },
-    { name: 'campaign_status', type: 'string', description: 'Campaign operation_status as of the sync: ENABLE or DISABLE; null for deleted campaigns' },
-    { name: 'impressions', type: 'int64', nullable: false, description: 'Impressions' },
-    { name: 'clicks', type: 'int64', nullable: false, description: 'Clicks (destination clicks)' },
-    { name: 'spend', type: 'double', nullable: false, description: 'Cost in the account currency' },
-    { name: 'conversions', type: 'double', nullable: false, description: 'Conversions: the campaign\'s optimization events (TikTok `conversion`)' },
-    {
-      name: 'conversions_value', type: 'double', nullable: false,
-      description: 'Total Complete Payment (purchase) value attributed to the ads, in the account currency (TikTok `total_complete_payment_rate`)',
-    },
-    { name: 'currency', type: 'string', nullable: false, description: 'ISO 4217 currency of the ad account (advertiser/info)' },
-    { name: 'time_zone', type: 'string', nullable: false, description: 'IANA time zone of the ad account that date is in (advertiser/info)' },
-    { name: 'source_id', type: 'string', nullable: false, description: 'pipeline.yaml source id that wrote the row' },
-    { name: 'synced_at', type: 'timestamp', nullable: false, description: 'When the row was read from TikTok (UTC)' },
+    ...adCampaignDailyColumns({
+      date: 'Report date (stat_time_day) in the ad account\'s time zone, a fixed UTC offset without daylight saving; see time_zone',
+      account_id: 'TikTok advertiser id (ad account)',
+      account_name: 'Advertiser name (advertiser/info)',
+      campaign_id: 'TikTok campaign id',
+      campaign_name: 'Campaign name as of the sync',
+      campaign_status: 'Campaign operation_status as of the sync: ENABLE or DISABLE; null for deleted campaigns',
+      impressions: 'Impressions',
+      clicks: 'Clicks (destination clicks)',
+      spend: 'Cost in the account currency',
+      conversions: 'Conversions: the campaign\'s optimization events (TikTok `conversion`)',
+      conversions_value: 'Total Complete Payment (purchase) value attributed to the ads, in the account currency (TikTok `total_complete_payment_rate`)',
+      currency: 'ISO 4217 currency of the ad account (advertiser/info)',
+      time_zone: 'IANA time zone of the ad account that date is in (advertiser/info)',
+      source_id: 'pipeline.yaml source id that wrote the row',
+      synced_at: 'When the row was read from TikTok (UTC)',
+    }),
   ],
 };
 

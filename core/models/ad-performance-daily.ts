@@ -1,4 +1,24 @@
-import type { Column, ViewDefinition } from '../table/schema.ts';
+import type { Column, ColumnType, ViewDefinition } from '../table/schema.ts';
+
+/**
+ * The columns every raw ad table starts with: the unified model's input contract, declared once.
+ * Names, types and nullability are fixed here; each connector describes them in its vendor's terms.
+ */
+const adCampaignDailyContract = {
+  date: ['date', false], account_id: ['string', false], account_name: ['string', true], campaign_id: ['string', false],
+  campaign_name: ['string', true], campaign_status: ['string', true], impressions: ['int64', false], clicks: ['int64', false],
+  spend: ['double', false], conversions: ['double', false], conversions_value: ['double', false], currency: ['string', false],
+  time_zone: ['string', false], source_id: ['string', false], synced_at: ['timestamp', false],
+} as const satisfies Record<string, readonly [ColumnType, boolean]>;
+
+export type AdCampaignDailyColumn = keyof typeof adCampaignDailyContract;
+
+/** The common ad columns, in contract order, with the connector's own descriptions. */
+export function adCampaignDailyColumns(descriptions: Readonly<Record<AdCampaignDailyColumn, string>>): Column[] {
+  return (Object.entries(adCampaignDailyContract) as Array<[AdCampaignDailyColumn, readonly [ColumnType, boolean]]>).map(
+    ([name, [type, nullable]]) => ({ name, type, nullable, description: descriptions[name] }),
+  );
+}
 
 /**
  * One row per day × platform × account × campaign across every ad platform, with the columns of
