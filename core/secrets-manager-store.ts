@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { SecretError } from './errors.ts';
 import { parseSecret, type SecretStore } from './secrets.ts';
+import { awsClientConfig } from './aws-client-config.ts';
 
 export interface SecretsManagerStoreOptions {
   /** A ready client (tests, custom middleware). region, endpoint and credentials are then ignored. */
@@ -93,16 +94,7 @@ export class SecretsManagerStore implements SecretStore {
 }
 
 function clientConfig(options: SecretsManagerStoreOptions): SecretsManagerClientConfig {
-  const config: SecretsManagerClientConfig = {};
-  if (options.region) config.region = options.region;
-  if (options.credentials) {
-    config.credentials = { accessKeyId: options.credentials.accessKeyId, secretAccessKey: options.credentials.secretAccessKey };
-  }
-  if (options.endpoint) {
-    config.endpoint = options.endpoint;
-    config.region ??= process.env['AWS_REGION'] || 'us-east-1';
-  }
-  return config;
+  return awsClientConfig(options);
 }
 
 /** `kpi/ga4-web` → `kpi-ga4-web.json`, for the create-secret hint. */

@@ -4,6 +4,7 @@ import { parseRetryAfter, withRetry, type RetryDecision, type RetryPolicy } from
 import { composeMime, createMessageId } from './compose-mime.ts';
 import type { Mailer, OutgoingEmail, SentEmail } from './mailer.ts';
 import { bareAddress } from './smtp-mailer.ts';
+import { awsClientConfig } from '../aws-client-config.ts';
 
 export interface SesMailerOptions {
   /** A ready client (tests, custom middleware). region, endpoint and credentials are then ignored. */
@@ -143,16 +144,7 @@ export class SesMailer implements Mailer {
 
 function clientConfig(options: SesMailerOptions): SESv2ClientConfig {
   // One attempt per call: retries happen in SesMailer.send, which classifies SES's errors itself.
-  const config: SESv2ClientConfig = { maxAttempts: 1 };
-  if (options.region) config.region = options.region;
-  if (options.credentials) {
-    config.credentials = { accessKeyId: options.credentials.accessKeyId, secretAccessKey: options.credentials.secretAccessKey };
-  }
-  if (options.endpoint) {
-    config.endpoint = options.endpoint;
-    config.region ??= process.env['AWS_REGION'] || 'us-east-1';
-  }
-  return config;
+  return { ...awsClientConfig(options), maxAttempts: 1 };
 }
 
 const transientNetworkCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);

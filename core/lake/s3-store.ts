@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { describeError, LakeError } from '../errors.ts';
 import type { ObjectStore } from './object-store.ts';
+import { awsClientConfig } from '../aws-client-config.ts';
 
 export interface S3ObjectStoreOptions {
   readonly bucket: string;
@@ -142,17 +143,8 @@ export class S3ObjectStore implements ObjectStore {
 }
 
 function clientConfig(options: S3ObjectStoreOptions): S3ClientConfig {
-  const config: S3ClientConfig = {};
-  if (options.region) config.region = options.region;
-  if (options.credentials) {
-    config.credentials = {
-      accessKeyId: options.credentials.accessKeyId,
-      secretAccessKey: options.credentials.secretAccessKey,
-    };
-  }
+  const config: S3ClientConfig = awsClientConfig(options);
   if (options.endpoint) {
-    config.endpoint = options.endpoint;
-    config.region ??= process.env['AWS_REGION'] || 'us-east-1';
     // Virtual-hosted-style needs `<bucket>.<host>` to resolve, which an IP or localhost does not.
     config.forcePathStyle = options.forcePathStyle ?? true;
     // Since SDK 3.729 every request carries CRC checksums by default; many S3-compatible

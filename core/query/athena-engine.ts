@@ -14,6 +14,7 @@ import { describeError, QueryError, type ErrorContext } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { bindParams } from './sql.ts';
 import type { QueryEngine, QueryParam, QueryRow, QueryValue } from './query-engine.ts';
+import { awsClientConfig } from '../aws-client-config.ts';
 
 export interface AthenaQueryEngineOptions {
   readonly workGroup: string;
@@ -212,16 +213,7 @@ export class AthenaQueryEngine implements QueryEngine {
 }
 
 function clientConfig(options: AthenaQueryEngineOptions): AthenaClientConfig {
-  const config: AthenaClientConfig = {};
-  if (options.region) config.region = options.region;
-  if (options.credentials) {
-    config.credentials = { accessKeyId: options.credentials.accessKeyId, secretAccessKey: options.credentials.secretAccessKey };
-  }
-  if (options.endpoint) {
-    config.endpoint = options.endpoint;
-    config.region ??= process.env['AWS_REGION'] || 'us-east-1';
-  }
-  return config;
+  return awsClientConfig(options);
 }
 
 /**
