@@ -10,7 +10,7 @@ import type { GoalEvaluation } from '../../core/goals/evaluation.ts';
 import type { KpiDefinition } from '../../core/kpi/definition.ts';
 import { MailError } from '../../core/errors.ts';
 import { createMailer, type OutgoingEmail } from '../../core/email/mailer.ts';
-import { renderAlertEmail } from '../../core/email/render-alert-email.ts';
+import { renderDigestEmail } from '../../core/email/render-digest-email.ts';
 
 const conversionRate: KpiDefinition = {
   id: 'conversion_rate',
@@ -50,12 +50,17 @@ const evaluation: GoalEvaluation = {
 };
 
 function alertEmail(subjectSuffix = ''): OutgoingEmail {
-  const rendered = renderAlertEmail({
+  const rendered = renderDigestEmail({
     recipient: { email: 'kim@example.com', name: '김민지', locale: 'ko' },
-    evaluations: [evaluation],
+    notifications: [{
+      key: 'conversion_weekly|threshold|all', reason: 'firing', kind: 'threshold', severity: 'warning', evaluation,
+      summary: { ko: '지난주 목표 미달', en: 'below goal last week' }, since: '2026-11-23T00:30:00.000Z',
+    }],
     project: 'Acme',
     currency: 'KRW',
     snapshotDate: '2026-11-23',
+    timeZone: 'Asia/Seoul',
+    now: new Date('2026-11-23T00:30:00Z'),
     dashboardUrl: 'https://dash.example.com/kpi',
   });
   return {
