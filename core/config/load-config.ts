@@ -7,7 +7,7 @@ import { checkAlertSettings } from '../alerts/config.ts';
 import { buildKpiRegistry, builtInKpis, type KpiRegistry } from '../kpi/registry.ts';
 import { buildLakeCatalog } from '../models/lake-catalog.ts';
 import type { LakeCatalog } from '../table/lake-catalog.ts';
-import { PipelineConfigBase, type PipelineConfig, type SourceBase } from './schema.ts';
+import { Goal, PipelineConfigBase, type PipelineConfig, type SourceBase } from './schema.ts';
 
 export interface ConfiguredSource {
   readonly config: SourceBase;
@@ -63,13 +63,22 @@ export function parseConfig(text: string, file: string, connectors: readonly Con
     const parsed = connector.configSchema.safeParse(entry, { reportInput: true });
     if (!parsed.success) {
       problems.push(...toProblems(parsed.error, `sources[${index}]`));
+      problems.push(...unknownKeys(entry, Object.fromEntries(shapeKeys(connector.configSchema).map((k) => [k, undefined])), `sources[${index}]`));
       return;
     }
+    problems.push(...unknownKeys(entry, parsed.data, `sources[${index}]`));
     if (seenIds.has(parsed.data.id)) problems.push({ path: `sources[${index}].id`, message: `duplicate source id "${parsed.data.id}"; give each source its own id` });
     seenIds.add(parsed.data.id);
     sources.push({ config: parsed.data, connector });
   });
 
+  // Top-level keys against the schema (always); nested keys against what the schema kept (when it parsed).
+  const { sources: _checkedAbove, ...rest } = isPlainObject(raw) ? raw : {};
+  const { goals: _goalsBelow, ...restWithoutGoals } = rest;
+  const known = base.success
+    ? (({ sources: _s, goals: _g, ...parsedRest }) => parsedRest)(base.data)
+    : Object.fromEntries(Object.entries(PipelineConfigBase.shape).map(([k, schema]) => [k, skeletonOf(schema)]));
+  problems.push(...unknownKeys(restWithoutGoals, known, ''));
   // Custom KPIs and goals are cross-checked even when another part of the file is wrong, so one run shows every problem.
   let kpis = builtInKpis;
   const catalog = buildLakeCatalog(connectors, sources);
@@ -78,8 +87,16 @@ export function parseConfig(text: string, file: string, connectors: readonly Con
     problems.push(...built.problems);
     kpis = built.registry;
   }
-  const goalsAndRecipients = GoalsAndRecipients.safeParse(raw);
-  if (goalsAndRecipients.success) problems.push(...checkGoals(goalsAndRecipients.data, kpis));
+  // Each goal on its own: one malformed goal must not hide another goal's unknown KPI.
+  const recipients = PipelineConfigBase.shape.recipients.safeParse((raw as { recipients?: unknown } | null)?.recipients);
+  const rawGoals = (raw as { goals?: unknown } | null)?.goals;
+  const goals = (Array.isArray(rawGoals) ? rawGoals : []).map((goal) => Goal.safeParse(goal));
+  goals.forEach((goal, i) => {
+    if (goal.success) problems.push(...unknownKeys((rawGoals as unknown[])[i], goal.data, `goals[${i}]`));
+  });
+  if (recipients.success) {
+    problems.push(...checkGoals({ recipients: recipients.data, goals: goals.map((g) => (g.success ? g.data : undefined)) }, kpis));
+  }
   const alertsPart = AlertsPart.safeParse(raw);
   if (alertsPart.success) {
     problems.push(...checkAlertSettings(alertsPart.data.alerts, {
@@ -90,14 +107,15 @@ export function parseConfig(text: string, file: string, connectors: readonly Con
   return { file, config: { ...base.data, sources: sources.map((s) => s.config) }, sources, kpis, catalog };
 }
 
-const GoalsAndRecipients = PipelineConfigBase.pick({ goals: true, recipients: true });
 const AlertsPart = PipelineConfigBase.pick({ alerts: true, goals: true, recipients: true });
 
-function checkGoals(config: Pick<PipelineConfig, 'goals' | 'recipients'>, kpis: KpiRegistry): ConfigProblem[] {
+/** Goals that failed their own schema are undefined here (their problems are already listed). */
+function checkGoals(config: { recipients: PipelineConfig['recipients']; goals: ReadonlyArray<PipelineConfig['goals'][number] | undefined> }, kpis: KpiRegistry): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const recipients = new Set(config.recipients.map((r) => r.email.toLowerCase()));
   const goalIds = new Set<string>();
   config.goals.forEach((goal, index) => {
+    if (!goal) return;
     const at = `goals[${index}]`;
     if (goalIds.has(goal.id)) problems.push({ path: `${at}.id`, message: `duplicate goal id "${goal.id}"` });
     goalIds.add(goal.id);
@@ -152,6 +170,62 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a section';
   return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/**
+ * Keys the schema dropped are typos (lookbakDays): every one is reported, with the nearest key the
+ * schema kept when there is one, instead of silently running with the default.
+ */
+function unknownKeys(raw: unknown, parsed: unknown, path: string): ConfigProblem[] {
+  if (Array.isArray(raw) && Array.isArray(parsed)) {
+    return raw.flatMap((item, i) => (i < parsed.length ? unknownKeys(item, parsed[i], `${path}[${i}]`) : []));
+  }
+  if (!isPlainObject(raw) || !isPlainObject(parsed)) return [];
+  const problems: ConfigProblem[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const at = path ? `${path}.${key}` : key;
+    if (key in parsed) {
+      problems.push(...unknownKeys(value, parsed[key], at));
+      continue;
+    }
+    const nearest = Object.keys(parsed).find((known) => editDistance(known.toLowerCase(), key.toLowerCase()) <= 2);
+    problems.push({ path: at, message: `unknown key "${key}"${nearest ? `; did you mean ${nearest}?` : '; remove it (see examples/pipeline.yaml for the keys)'}` });
+  }
+  return problems;
+}
+
+/** An object with the keys a schema allows (nested sections too), for checking a file that did not parse. */
+function skeletonOf(schema: unknown): unknown {
+  let inner = schema as { shape?: Record<string, unknown>; unwrap?: () => unknown; def?: { innerType?: unknown } };
+  for (let depth = 0; depth < 5 && !inner.shape; depth++) {
+    const next = inner.def?.innerType ?? (typeof inner.unwrap === 'function' ? inner.unwrap() : undefined);
+    if (!next) return undefined;
+    inner = next as typeof inner;
+  }
+  return inner.shape ? Object.fromEntries(Object.entries(inner.shape).map(([k, v]) => [k, skeletonOf(v)])) : undefined;
+}
+
+function shapeKeys(schema: unknown): string[] {
+  const shape = (schema as { shape?: Record<string, unknown> }).shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
 }
 
 function formatPath(prefix: string, path: readonly PropertyKey[]): string {

@@ -316,3 +316,33 @@ describe('loadConfig', () => {
     expect(loaded.config.goals.map((g) => g.id)).toContain('conversion-rate-weekly');
   });
 });
+
+describe('parseConfig catches typos and impossible values in the same run as everything else', () => {
+  it('reports unknown keys with the nearest known key, an impossible date, and every goal on its own', () => {
+    // Prepare: a typo in a source, a section, a goal and the email settings; a bad goal beside a goal with an unknown KPI
+    const text = `version: 1
+sources:
+  - { id: web, type: ga4, propertyId: "1", sandbox: {}, lookbakDays: 5, startDate: 2026-02-30 }
+recipients: [{ email: kim@example.com }]
+goals:
+  - { id: a, kpi: sessions, target: 1, direction: sideways, owner: Kim, recipients: [kim@example.com] }
+  - { id: b, kpi: sesions, target: 1, direction: at_least, owner: Kim, recipients: [kim@example.com], targt: 3 }
+alert: { repeatEveryHours: 12 }
+email: { from: "KPI <kpi@example.com>", dashbordUrl: "https://x.example.com" }
+`;
+    // Act
+    const problems = problemsOf(text);
+    // Assess
+    expect(problems.map((p) => [p.path, p.message.split(';')[0]])).toEqual([
+      ['goals[0].direction', 'write at_least (higher is good) or at_most (lower is good)'],
+      ['sources[0].startDate', 'write a real calendar date as YYYY-MM-DD, e.g. 2026-01-31'],
+      ['sources[0].lookbakDays', 'unknown key "lookbakDays"'],
+      ['alert', 'unknown key "alert"'],
+      ['email.dashbordUrl', 'unknown key "dashbordUrl"'],
+      ['goals[1].targt', 'unknown key "targt"'],
+      ['goals[1].kpi', 'unknown KPI "sesions"'],
+    ]);
+    expect(problems.find((p) => p.path === 'sources[0].lookbakDays')!.message).toContain('did you mean lookbackDays?');
+  });
+});
+
