@@ -80,8 +80,9 @@ export class Ga4Client {
     const context = { source: sourceId, stream };
     const response = await withRetry(
       async () => {
+        let answer;
         try {
-          return await this.#api.properties.runReport(
+          answer = await this.#api.properties.runReport(
             { property: `properties/${propertyId}`, requestBody: toRequestBody(request) },
             // Our own retry loop classifies errors and honours Retry-After; gaxios' would double it.
             { retry: false },
@@ -89,6 +90,14 @@ export class Ga4Client {
         } catch (error) {
           throw toSourceError(error, context);
         }
+        // gaxios hands over the raw text when a body does not parse: one cut short (or a proxy's
+        // HTML page) is worth another attempt, unlike a JSON body of the wrong shape.
+        if (typeof answer.data !== 'object' || answer.data === null) {
+          throw new SourceError(`GA4 runReport returned a body that is not JSON (HTTP ${answer.status}; cut short?)`, {
+            context: { ...context, status: answer.status }, retryable: true,
+          });
+        }
+        return answer;
       },
       (error) => (error instanceof SourceError ? decisionOf(error) : { retryable: false }),
       {

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { DateWindow } from '../../core/connector.ts';
 import { SecretError, SourceError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
-import { withRetry, type RetryDecision, type RetryPolicy } from '../../core/retry.ts';
+import { parseRetryAfter, withRetry, type RetryDecision, type RetryPolicy } from '../../core/retry.ts';
 import type { SecretStore } from '../../core/secrets.ts';
 import type { MetaAuth } from './config.ts';
 import {
@@ -260,7 +260,10 @@ export class MetaClient {
     }
     const graphError = GraphErrorBody.safeParse(json);
     if (response.ok && !graphError.success) return json;
-    throw toSourceError(response.status, graphError.success ? graphError.data.error : undefined, usage, call, context, rateLimit.fallbackWaitMs);
+    throw toSourceError(
+      response.status, graphError.success ? graphError.data.error : undefined, usage, call, context, rateLimit.fallbackWaitMs,
+      parseRetryAfter(response.headers.get('retry-after')),
+    );
   }
 }
 
@@ -284,6 +287,8 @@ const reduceDataPattern = /reduce the amount of data/i;
 export function toSourceError(
   status: number, error: GraphError | undefined, usage: MetaUsage, call: Pick<CallOptions, 'method' | 'path' | 'accountId'>,
   context: { source: string; stream: string }, fallbackWaitMs: number,
+  /** An HTTP Retry-After (a 429 or 503 from Meta's edge or a proxy): the least wait before a transient retry. */
+  retryAfterMs?: number,
 ): SourceError {
   const code = error?.code;
   const subcode = error?.error_subcode;
@@ -328,7 +333,9 @@ export function toSourceError(
     return new SourceError(`${vendor} rejected the credentials (${label}): ${detail}. Check the source's auth secret.`, { context: withStatus, retryable: false });
   }
   const transient = status >= 500 || status === 429 || code === 1 || code === 2 || error?.is_transient === true;
-  return new SourceError(`${vendor} ${call.method} ${call.path} failed (${label}): ${detail}`, { context: withStatus, retryable: transient });
+  return new SourceError(`${vendor} ${call.method} ${call.path} failed (${label}): ${detail}`, {
+    context: withStatus, retryable: transient, ...(transient && retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
 }
 
 function describeNetworkError(error: unknown): string {

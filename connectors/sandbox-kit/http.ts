@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createFaultInjector, processFaultPlan, type FaultPlan } from './faults.ts';
 
 /**
  * Loopback HTTP plumbing for sandboxes: listen on 127.0.0.1 (port 0 = any free port), read bodies,
- * send JSON, and stop with every keep-alive connection closed.
+ * send JSON, and stop with every keep-alive connection closed. With a fault plan (./faults.ts), or
+ * the process's plan when none is given, requests are answered with the plan's faults.
  */
 export interface LoopbackServer {
   readonly port: number;
@@ -12,10 +14,13 @@ export interface LoopbackServer {
 }
 
 export async function listenOnLoopback(
-  handler: (request: IncomingMessage, response: ServerResponse) => Promise<void>, port = 0,
+  handler: (request: IncomingMessage, response: ServerResponse) => Promise<void>, port = 0, faults?: FaultPlan,
 ): Promise<LoopbackServer> {
+  const plan = faults ?? processFaultPlan();
+  const injector = plan ? createFaultInjector(plan) : undefined;
   const server = createServer((request, response) => {
-    handler(request, response).catch((error: unknown) => {
+    const handled = injector ? injector.handle(request, response, () => handler(request, response)) : handler(request, response);
+    handled.catch((error: unknown) => {
       if (!response.headersSent) sendJson(response, 500, { error: { message: `sandbox error: ${String(error)}` } });
       else response.destroy();
     });

@@ -5,6 +5,7 @@ import type { DateWindow } from '../connector.ts';
 import { addDays } from '../dates.ts';
 import { UsageError } from '../errors.ts';
 import type { ObjectStore } from '../lake/object-store.ts';
+import { acquireSourceLock } from '../lake/source-lock.ts';
 import type { Logger } from '../log.ts';
 import type { SecretStore } from '../secrets.ts';
 import { syncStream, type StreamSyncResult } from '../sync/sync-stream.ts';
@@ -22,6 +23,8 @@ export interface RunSyncOptions {
   readonly runId?: string;
   /** Aborts the reading (e.g. before Lambda's time limit): what was checkpointed stays, the rest is re-read next run. */
   readonly signal?: AbortSignal;
+  /** How long to wait for another run that holds a source's lock; default 0: fail at once with who holds it. */
+  readonly lockWaitMs?: number;
 }
 
 /** Syncs every stream of every (or one) source, one after another. */
@@ -37,13 +40,21 @@ export async function runSync(options: RunSyncOptions): Promise<StreamSyncResult
   const results: StreamSyncResult[] = [];
   for (const source of selected) {
     const initialFrom = initialStart(source.config as { startDate?: string; backfillDays?: number }, lastCompleteDay);
-    for (const stream of streamsOf(source, secrets, log)) {
-      const streamLog = log.child({ source: source.config.id, stream: stream.table.name });
-      results.push(await syncStream({
-        store, sourceId: source.config.id, stream, runId, lastCompleteDay, initialFrom, log: streamLog,
-        ...(options.backfill ? { backfill: options.backfill } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      }));
+    // One run at a time per source: a second one waits (lockWaitMs) or stops with who holds it.
+    const lock = await acquireSourceLock(store, source.config.id, {
+      runId, log: log.child({ source: source.config.id }), ...(options.lockWaitMs === undefined ? {} : { waitMs: options.lockWaitMs }),
+    });
+    try {
+      for (const stream of streamsOf(source, secrets, log)) {
+        const streamLog = log.child({ source: source.config.id, stream: stream.table.name });
+        results.push(await syncStream({
+          store, sourceId: source.config.id, stream, runId, lastCompleteDay, initialFrom, log: streamLog,
+          ...(options.backfill ? { backfill: options.backfill } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        }));
+      }
+    } finally {
+      await lock?.release();
     }
   }
   return results;

@@ -22,10 +22,10 @@
  * metric aggregations, comparisons, cohorts, pivots, more than one date range, other currencies.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { addDays, eachDay, isIsoDate, maxDate, minDate, todayIn } from '../../../core/dates.ts';
+import type { FaultPlan } from '../../sandbox-kit/faults.ts';
+import { listenOnLoopback } from '../../sandbox-kit/http.ts';
 import { eventFactsFor, trafficFactsFor } from './seed-data.ts';
 import type { SeedOptions } from './seed-data.ts';
 
@@ -44,6 +44,8 @@ export interface Ga4SandboxOptions {
   propertyId?: string;
   /** Core-token budgets; defaults 200,000 a day and 40,000 an hour (plus 14,000 per project per hour). */
   quota?: { tokensPerDay?: number; tokensPerHour?: number };
+  /** HTTP-level faults (429s, 5xx, resets, cut bodies…), see sandbox-kit/faults.ts. */
+  faults?: FaultPlan;
 }
 
 export interface RunningGa4Sandbox {
@@ -185,29 +187,14 @@ export async function startGa4Sandbox(options: Ga4SandboxOptions = {}): Promise<
     }
   };
 
-  const server = createServer((request, response) => {
-    void handle(request, response);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-
+  const server = await listenOnLoopback(handle, options.port ?? 0, options.faults);
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: server.url,
     accessToken,
     propertyId,
     anchorDate,
     requestCount: () => requests,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop: () => server.stop(),
   };
 }
 

@@ -42,6 +42,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { addDays, eachDay, isIsoDate, maxDate, minDate, todayIn } from '../../../core/dates.ts';
+import type { FaultPlan } from '../../sandbox-kit/faults.ts';
 import { listenOnLoopback, readBody, sendJson } from '../../sandbox-kit/http.ts';
 import {
   customerFactsFor, sandboxCustomers, sandboxManagerCustomerId,
@@ -51,6 +52,8 @@ import {
 export interface GoogleAdsSandboxOptions {
   /** 0 (default) = any free port. The host is always 127.0.0.1. */
   port?: number;
+  /** HTTP-level faults (429s, 5xx, resets, cut bodies…), see sandbox-kit/faults.ts. */
+  faults?: FaultPlan;
   /** Seed for the synthetic data; default 42. */
   seed?: number;
   /** The sandbox's "today" (YYYY-MM-DD); default today's date in Asia/Seoul. */
@@ -420,7 +423,7 @@ export async function startGoogleAdsSandbox(options: GoogleAdsSandboxOptions = {
     }
   };
 
-  const server = await listenOnLoopback(handle, options.port ?? 0);
+  const server = await listenOnLoopback(handle, options.port ?? 0, options.faults);
   return {
     url: server.url,
     accessToken,

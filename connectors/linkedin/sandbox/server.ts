@@ -41,6 +41,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { addDays, eachDay, isIsoDate, maxDate, minDate, todayIn } from '../../../core/dates.ts';
+import type { FaultPlan } from '../../sandbox-kit/faults.ts';
 import { listenOnLoopback, readBody, sendJson } from '../../sandbox-kit/http.ts';
 import {
   campaignFactsFor, compareIds, defaultLinkedinSandboxAccount,
@@ -50,6 +51,8 @@ import {
 export interface LinkedinSandboxOptions {
   /** 0 (default) = any free port. The host is always 127.0.0.1. */
   port?: number;
+  /** HTTP-level faults (429s, 5xx, resets, cut bodies…), see sandbox-kit/faults.ts. */
+  faults?: FaultPlan;
   /** Seed for the synthetic data; default 42. */
   seed?: number;
   /** The sandbox's "today" (YYYY-MM-DD, UTC); default today in UTC. */
@@ -243,7 +246,7 @@ export async function startLinkedinSandbox(options: LinkedinSandboxOptions = {})
       sendJson(response, status, apiError.body, apiError.headers);
     }
     log.push({ method: request.method ?? '', path, query, status });
-  }, options.port ?? 0);
+  }, options.port ?? 0, options.faults);
 
   return {
     url: server.url,

@@ -33,6 +33,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { addDays, daysBetween, eachDay, isIsoDate, maxDate, minDate, todayIn } from '../../../core/dates.ts';
+import type { FaultPlan } from '../../sandbox-kit/faults.ts';
 import { listenOnLoopback, readBody, sendJson } from '../../sandbox-kit/http.ts';
 import {
   META_SANDBOX_TIME_ZONE, campaignFactsFor, defaultSandboxAccountIds, sandboxAccounts, sandboxCampaigns,
@@ -42,6 +43,8 @@ import {
 export interface MetaSandboxOptions {
   /** 0 (default) = any free port. The host is always 127.0.0.1. */
   port?: number;
+  /** HTTP-level faults (429s, 5xx, resets, cut bodies…), see sandbox-kit/faults.ts. */
+  faults?: FaultPlan;
   /** Seed for the synthetic data; default 42. */
   seed?: number;
   /** The sandbox's "today" (YYYY-MM-DD); default today in Asia/Seoul. */
@@ -361,7 +364,7 @@ export async function startMetaSandbox(options: MetaSandboxOptions = {}): Promis
     return rows.sort((a, b) => compare(String(a.date_start), String(b.date_start)) || compare(String(a.campaign_id ?? ''), String(b.campaign_id ?? '')));
   }
 
-  const server = await listenOnLoopback(handle, options.port ?? 0);
+  const server = await listenOnLoopback(handle, options.port ?? 0, options.faults);
   return {
     url: server.url,
     accessToken,

@@ -25,6 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { addDays, daysBetween, eachDay, isIsoDate, maxDate, minDate, todayIn } from '../../../core/dates.ts';
+import type { FaultPlan } from '../../sandbox-kit/faults.ts';
 import { listenOnLoopback, sendJson } from '../../sandbox-kit/http.ts';
 import {
   TIKTOK_SANDBOX_ADVERTISER_ID, TIKTOK_SANDBOX_TIME_ZONE, campaignFactsFor, sandboxAdvertiser, sandboxCampaigns,
@@ -34,6 +35,8 @@ import {
 export interface TiktokSandboxOptions {
   /** 0 (default) = any free port. The host is always 127.0.0.1. */
   port?: number;
+  /** HTTP-level faults (429s, 5xx, resets, cut bodies…), see sandbox-kit/faults.ts. */
+  faults?: FaultPlan;
   /** Seed for the synthetic data; default 42. */
   seed?: number;
   /** The sandbox's "today" (YYYY-MM-DD); default today in Asia/Seoul, the account's zone. */
@@ -188,7 +191,7 @@ export async function startTiktokSandbox(options: TiktokSandboxOptions = {}): Pr
     };
   }
 
-  const server = await listenOnLoopback(handle, options.port ?? 0);
+  const server = await listenOnLoopback(handle, options.port ?? 0, options.faults);
   return {
     url: server.url,
     accessToken,
