@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { connectors } from '../connectors/index.ts';
+import { describeFaultPlan, FaultPlanError, parseFaultPlan, setProcessFaultPlan } from '../connectors/sandbox-kit/faults.ts';
 import { loadConfig } from '../core/config/load-config.ts';
 import { KpiError, UsageError } from '../core/errors.ts';
 import { isIsoDate, todayIn } from '../core/dates.ts';
@@ -106,7 +107,18 @@ program.command('query').description('run SQL over the local lake (public table 
 
 program.command('sandbox').description('start the sandbox of every source in the config and print their URLs and tokens (Ctrl-C to stop)')
   .option('-c, --config <file>', 'pipeline config whose sources to serve', exampleConfig)
-  .action(async (options: { config: string }) => {
+  .option('--faults <plan>', 'inject HTTP faults into every sandbox, e.g. 429:0.1@2s,500:0.05,reset:0.02,truncate:0.02,slow:0.05@200ms,fail-on:3 (grammar: connectors/sandbox-kit/faults.ts)')
+  .action(async (options: { config: string; faults?: string }) => {
+    if (options.faults !== undefined) {
+      let plan;
+      try {
+        plan = parseFaultPlan(options.faults);
+      } catch (error) {
+        throw error instanceof FaultPlanError ? new UsageError(`--faults: ${error.message}`) : error;
+      }
+      setProcessFaultPlan({ ...plan, onFault: (f) => log.info(`fault ${f.kind}${f.status ? ` ${f.status}` : ''} on request ${f.request}: ${f.method} ${f.path}`) });
+      out(`Faults in every sandbox: ${describeFaultPlan(plan)}`);
+    }
     const { sources } = await loadConfig(options.config, connectors);
     const anchorDate = todayIn('Asia/Seoul');
     const running: RunningSandbox[] = [];

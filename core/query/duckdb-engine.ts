@@ -40,10 +40,21 @@ export class DuckDbEngine implements QueryEngine {
   }
 
   async query(sql: string, params: readonly QueryParam[] = []): Promise<QueryRow[]> {
-    // Views are rebuilt per query: cheap, and a table that got its first file since is then visible.
-    await this.#refreshViews();
     const bound = bindParams(sql, params);
     try {
+      return await this.#run(bound);
+    } catch (error) {
+      // DuckDB may open a Parquet file twice in one query; a rename in between (a partition being
+      // replaced) fails that query with an I/O error although every file is whole. Asked again, it answers.
+      if (!(error instanceof QueryError) || !/IO Error/i.test(error.message)) throw error;
+      return this.#run(bound);
+    }
+  }
+
+  async #run(bound: string): Promise<QueryRow[]> {
+    try {
+      // Views are rebuilt per query: cheap, and a table that got its first file since is then visible.
+      await this.#refreshViews();
       const reader = await this.#connection.runAndReadAll(bound);
       const types = reader.columnTypes().map((t) => t.toString());
       const names = reader.columnNames();

@@ -16,6 +16,9 @@ export function planSyncWindow(options: {
 }): DateWindow | undefined {
   const { state, lookbackDays, initialFrom, lastCompleteDay, backfill } = options;
   const to = backfill?.to ?? lastCompleteDay;
-  const from = backfill?.from ?? (state ? addDays(state.cursor, 1 - Math.max(1, lookbackDays)) : initialFrom);
+  // The lookback never reaches before the first day ever written: a first sync cut short re-reads
+  // its own days, not days a clean run would never have read.
+  const lookbackFrom = state ? addDays(state.cursor, 1 - Math.max(1, lookbackDays)) : initialFrom;
+  const from = backfill?.from ?? (state?.firstDate && state.firstDate > lookbackFrom ? state.firstDate : lookbackFrom);
   return from <= to ? { from, to } : undefined;
 }

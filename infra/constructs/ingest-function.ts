@@ -86,12 +86,14 @@ export class IngestFunction extends Construct {
       ...source.tableLocations.map((location) => bucket.arnForObjects(`${location}/*`)),
       bucket.arnForObjects(`_state/${source.id}/*`),
       bucket.arnForObjects(`${fxRatesTable.location}/*`),
+      // The run lock: one sync of this source at a time (core/lake/source-lock.ts).
+      bucket.arnForObjects(`_locks/${source.id}.json`),
     ];
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: writable }));
     acknowledgeWildcardResources(this.role, [objects, ...writable],
-      'Lake objects are addressed by key at run time (dt=YYYY-MM-DD partitions, cursor files); writes are limited to this source\'s table prefixes, its own _state/ cursors and the fx_rates reference table.');
+      'Lake objects are addressed by key at run time (dt=YYYY-MM-DD partitions, cursor files); writes are limited to this source\'s table prefixes, its own _state/ cursors, its _locks/ file and the fx_rates reference table.');
 
     // Secrets: exactly the ones this source names. Secrets Manager appends `-` and six random
     // characters to a secret's ARN; `-??????` matches that suffix and nothing longer.
