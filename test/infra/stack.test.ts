@@ -316,14 +316,14 @@ describe('ingest functions', () => {
     }
   });
 
-  it('lets an ingest function write only its own tables, cursors and fx_rates', () => {
+  it('lets an ingest function write only its own tables, cursors, lock file and fx_rates', () => {
     // Act
     const writes = statementsOfRole(roleIdOfFunction(ingestFunctionId('web')))
       .filter((s) => actionsOf(s).includes('s3:PutObject'));
     // Assess
     expect(writes).toHaveLength(1);
     const suffixes = [writes[0]!.Resource].flat().map((r: any) => r['Fn::Join'][1][1]).sort();
-    expect(suffixes).toEqual(['/_state/web/*', '/raw/ga4_events_daily/*', '/raw/ga4_traffic_daily/*', '/ref/fx_rates/*']);
+    expect(suffixes).toEqual(['/_locks/web.json', '/_state/web/*', '/raw/ga4_events_daily/*', '/raw/ga4_traffic_daily/*', '/ref/fx_rates/*']);
     expect(actionsOf(writes[0]!)).toEqual(['s3:DeleteObject', 's3:PutObject']);
     const crmWrites = statementsOfRole(roleIdOfFunction(ingestFunctionId('crm'))).filter((s) => actionsOf(s).includes('s3:PutObject'));
     expect([crmWrites[0]!.Resource].flat().map((r: any) => r['Fn::Join'][1][1]).sort()).toEqual([
