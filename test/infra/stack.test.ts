@@ -327,7 +327,7 @@ describe('ingest functions', () => {
     expect(actionsOf(writes[0]!)).toEqual(['s3:DeleteObject', 's3:PutObject']);
     const crmWrites = statementsOfRole(roleIdOfFunction(ingestFunctionId('crm'))).filter((s) => actionsOf(s).includes('s3:PutObject'));
     expect([crmWrites[0]!.Resource].flat().map((r: any) => r['Fn::Join'][1][1]).sort()).toEqual([
-      '/_state/crm/*', '/raw/salesforce_invoice__c/*', '/raw/salesforce_lead/*', '/raw/salesforce_opportunity/*', '/ref/fx_rates/*',
+      '/_locks/crm.json', '/_state/crm/*', '/raw/salesforce_invoice__c/*', '/raw/salesforce_lead/*', '/raw/salesforce_opportunity/*', '/ref/fx_rates/*',
     ]);
   });
 });
