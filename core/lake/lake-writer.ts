@@ -42,9 +42,7 @@ export async function writePartition(
     bytes = body.byteLength;
     await store.put(key, body, 'application/vnd.apache.parquet');
   }
-  const stale = (await store.list(prefix)).filter((k) => k !== key && isFileOfSource(k, prefix, sourceId));
-  if (stale.length > 0) await store.delete(stale);
-  return { key, rows: rows.length, bytes, removed: stale.length };
+  return { key, rows: rows.length, bytes, removed: await removeOtherFiles(store, prefix, sourceId, key) };
 }
 
 /** Appends rows as a new file; the name carries the run id so a rerun never overwrites another run's versions. */
@@ -79,9 +77,7 @@ export async function writePartitionStream(
     const rest = { [Symbol.asyncIterator]: () => iterator };
     ({ rows, bytes } = await putParquetStream(store, key, table, prepend(first.value, rest), options));
   }
-  const stale = (await store.list(prefix)).filter((k) => k !== key && isFileOfSource(k, prefix, sourceId));
-  if (stale.length > 0) await store.delete(stale);
-  return { key, rows, bytes, removed: stale.length };
+  return { key, rows, bytes, removed: await removeOtherFiles(store, prefix, sourceId, key) };
 }
 
 /**
@@ -199,6 +195,13 @@ async function* prepend<T>(first: T, rest: AsyncIterable<T>): AsyncGenerator<T, 
 }
 
 /** `<source-id>.parquet` or `<source-id>-<run-id>-<n>.parquet`; source ids contain no '-' (see SourceBase). */
+/** The replace step of both partition writes: this source's files in the partition other than `keep` go. */
+async function removeOtherFiles(store: ObjectStore, prefix: string, sourceId: string, keep: string | null): Promise<number> {
+  const stale = (await store.list(prefix)).filter((k) => k !== keep && isFileOfSource(k, prefix, sourceId));
+  if (stale.length > 0) await store.delete(stale);
+  return stale.length;
+}
+
 function isFileOfSource(key: string, prefix: string, sourceId: string): boolean {
   const name = key.slice(prefix.length);
   return name === `${sourceId}.parquet` || /^-\d+-\d+\.parquet$/.test(name.startsWith(`${sourceId}-`) ? name.slice(sourceId.length) : '');
