@@ -1,3 +1,4 @@
+import addressparser from 'nodemailer/lib/addressparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { randomUUID } from 'node:crypto';
 import { MailError } from '../errors.ts';
@@ -94,4 +95,11 @@ function singleLine(text: string): string {
 export function createMessageId(from: string): string {
   const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'kpi-pipeline.localhost';
   return `<${randomUUID()}@${domain}>`;
+}
+
+/** `"KPI 알림" <kpi@example.com>` → `kpi@example.com`; a bare address is returned as is. */
+export function bareAddress(sender: string): string | undefined {
+  const [first] = addressparser(sender, { flatten: true });
+  const address = first?.address.trim();
+  return address === undefined || address === '' || !address.includes('@') ? undefined : address;
 }

@@ -1,9 +1,8 @@
 import { SendEmailCommand, SESv2Client, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
 import { describeError, MailError } from '../errors.ts';
 import { parseRetryAfter, withRetry, type RetryDecision, type RetryPolicy } from '../retry.ts';
-import { composeMime, createMessageId } from './compose-mime.ts';
+import { bareAddress, composeMime, createMessageId } from './compose-mime.ts';
 import type { Mailer, OutgoingEmail, SentEmail } from './mailer.ts';
-import { bareAddress } from './smtp-mailer.ts';
 import { awsClientConfig } from '../aws-client-config.ts';
 
 export interface SesMailerOptions {

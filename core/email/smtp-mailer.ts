@@ -1,7 +1,6 @@
 import { createTransport } from 'nodemailer';
-import addressparser from 'nodemailer/lib/addressparser';
 import { MailError } from '../errors.ts';
-import { composeMime, createMessageId } from './compose-mime.ts';
+import { bareAddress, composeMime, createMessageId } from './compose-mime.ts';
 import type { Mailer, OutgoingEmail, SentEmail } from './mailer.ts';
 
 /**
@@ -61,13 +60,6 @@ export class SmtpMailer implements Mailer {
   #redact(text: string): string {
     return this.#secrets.reduce((result, secret) => result.split(secret).join('***'), text);
   }
-}
-
-/** `"KPI 알림" <kpi@example.com>` → `kpi@example.com`; a bare address is returned as is. */
-export function bareAddress(sender: string): string | undefined {
-  const [first] = addressparser(sender, { flatten: true });
-  const address = first?.address.trim();
-  return address === undefined || address === '' || !address.includes('@') ? undefined : address;
 }
 
 function describe(error: unknown): string {
