@@ -10,7 +10,6 @@ import type { RunningSandbox } from '../core/connector.ts';
 import { latestSnapshotDate, readSnapshot } from '../core/kpi/read-snapshot.ts';
 import { createConsoleLogger } from '../core/log.ts';
 import { DuckDbEngine } from '../core/query/duckdb-engine.ts';
-import { findLateSources, kpisOfLateTables } from '../core/pipeline/freshness.ts';
 import { runNotify } from '../core/pipeline/run-notify.ts';
 import { runSnapshot } from '../core/pipeline/run-snapshot.ts';
 import { runSync } from '../core/pipeline/run-sync.ts';
@@ -159,12 +158,11 @@ async function snapshot(context: CliContext, engine: DuckDbEngine) {
 }
 
 async function notify(context: CliContext, rows: Parameters<typeof runNotify>[0]['snapshot'], date: string) {
-  const late = await findLateSources(context.store, context.sources, date, context.loaded.config.timezone);
-  for (const l of late) out(`  LATE ${l.source}/${l.stream}: newest complete day ${l.newestDay ?? 'none'}, expected ${l.expectedDay}`);
   const result = await runNotify({
     config: context.loaded.config, snapshot: rows, snapshotDate: date, mailer: context.mailer, store: context.store, kpis: context.loaded.kpis,
-    late, staleKpis: kpisOfLateTables(late, context.loaded.kpis, context.loaded.catalog.views), log: context.log,
+    sources: context.sources, views: context.loaded.catalog.views, log: context.log,
   });
+  for (const l of result.late) out(`  LATE ${l.source}/${l.stream}: newest complete day ${l.newestDay ?? 'none'}, expected ${l.expectedDay}`);
   out(`Goals (as of ${date})`);
   formatEvaluations(result.evaluations, context.loaded.config.currency).forEach((l) => out(l));
   out(`Emails: ${result.sent.length} sent via ${context.mailer.description}`);

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { IsoDate } from '../core/config/schema.ts';
 import { readSnapshot } from '../core/kpi/read-snapshot.ts';
 import { runNotify } from '../core/pipeline/run-notify.ts';
-import { findLateSources, kpisOfLateTables } from '../core/pipeline/freshness.ts';
 import { adapters, config, log } from './runtime.ts';
 
 /** The snapshot step's output: `{ "snapshotDate": "YYYY-MM-DD", … }`. */
@@ -17,9 +16,7 @@ export async function handler(event: unknown) {
   const { snapshotDate } = NotifyEvent.parse(event);
   const { config: pipeline, sources, kpis, catalog } = await config();
   const snapshot = await readSnapshot(engine, snapshotDate);
-  const late = await findLateSources(store, sources, snapshotDate, pipeline.timezone);
-  const staleKpis = kpisOfLateTables(late, kpis, catalog.views);
-  const result = await runNotify({ config: pipeline, snapshot, snapshotDate, mailer, store, kpis, late, staleKpis, log });
+  const result = await runNotify({ config: pipeline, snapshot, snapshotDate, mailer, store, kpis, sources, views: catalog.views, log });
   return {
     snapshotDate,
     goals: result.evaluations.map((e) => ({ id: e.goal.id, status: e.status, periodResult: e.periodResult })),

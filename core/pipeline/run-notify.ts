@@ -14,12 +14,16 @@ import type { KpiSnapshotRow } from '../kpi/definition.ts';
 import { builtInKpis, type KpiRegistry } from '../kpi/registry.ts';
 import { getText, type ObjectStore } from '../lake/object-store.ts';
 import type { Logger } from '../log.ts';
-import type { LateSource } from './freshness.ts';
+import type { ConfiguredSource } from '../config/load-config.ts';
+import type { ViewDefinition } from '../table/schema.ts';
+import { findLateSources, kpisOfLateTables, type LateSource } from './freshness.ts';
 
 export interface NotifyResult {
   readonly evaluations: readonly GoalEvaluation[];
   readonly alerts: AlertsOutcome;
   readonly sent: readonly SentEmail[];
+  /** Sources behind their promise: their KPIs' alerts were held back. */
+  readonly late: readonly LateSource[];
 }
 
 /**
@@ -36,8 +40,9 @@ export async function runNotify(options: {
   readonly mailer: Mailer;
   readonly store: ObjectStore;
   readonly kpis?: KpiRegistry;
-  readonly late?: readonly LateSource[];
-  readonly staleKpis?: ReadonlySet<string>;
+  /** The configured sources and the lake's views: with them, late sources hold back their KPIs' alerts. */
+  readonly sources?: readonly ConfiguredSource[];
+  readonly views?: readonly ViewDefinition[];
   readonly log: Logger;
   readonly now?: Date;
   readonly runId?: string;
@@ -45,13 +50,16 @@ export async function runNotify(options: {
   const { config, snapshot, snapshotDate, mailer, store, log } = options;
   const now = options.now ?? new Date();
   const runId = options.runId ?? now.toISOString().replace(/[-:.TZ]/g, '').slice(0, 14);
-  const kpiById = (options.kpis ?? builtInKpis).kpiById;
+  const registry = options.kpis ?? builtInKpis;
+  const kpiById = registry.kpiById;
+  const late = options.sources ? await findLateSources(store, options.sources, snapshotDate, config.timezone) : [];
+  const staleKpis = kpisOfLateTables(late, registry, options.views ?? []);
   const evaluations = config.goals.map((goal) => evaluateGoal(goal, kpiById.get(goal.kpi)!, snapshot, snapshotDate));
   await writeGoalStatus(store, evaluations, snapshotDate, now);
 
   const alerts = evaluateAlerts({
     snapshotDate, now, timeZone: config.timezone, currency: config.currency, goals: evaluations, snapshot, kpis: kpiById,
-    settings: config.alerts, previous: await readAlertState(store), staleKpis: options.staleKpis ?? new Set(),
+    settings: config.alerts, previous: await readAlertState(store), staleKpis,
   });
 
   const sent: SentEmail[] = [];
@@ -76,7 +84,7 @@ export async function runNotify(options: {
   if (alerts.dataTeam.length > 0) {
     if (config.email.dataTeam) {
       await send({ address: config.email.dataTeam }, `${snapshotDate}-data-team`, renderDataLateEmail({
-        project: config.project, snapshotDate, notices: alerts.dataTeam, late: options.late ?? [],
+        project: config.project, snapshotDate, notices: alerts.dataTeam, late,
       }));
       log.warn(`data late: told ${config.email.dataTeam} (${alerts.dataTeam.map((n) => n.table).join(', ')})`);
     } else {
@@ -102,7 +110,7 @@ export async function runNotify(options: {
 
   await appendAlertEvents(store, snapshotDate, runId, alerts.events);
   await writeAlertState(store, alerts.state);
-  return { evaluations, alerts, sent };
+  return { evaluations, alerts, sent, late };
 }
 
 function addressOf(recipient: Recipient): { address: string; name?: string } {
