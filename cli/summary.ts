@@ -12,7 +12,8 @@ export function formatSyncResults(results: readonly StreamSyncResult[]): string[
   return results.map((r) => {
     const window = r.since !== undefined ? (r.since === null ? 'whole history' : `changes since ${r.since}`)
       : r.window ? `${r.window.from} … ${r.window.to}` : 'nothing new';
-    const note = r.status === 'partial' ? `  PARTIAL: ${r.partialReason}` : '';
+    const rejected = r.rejected > 0 ? `  ${n(r.rejected)} REJECTED → _rejects` : '';
+    const note = `${rejected}${r.status === 'partial' ? `  PARTIAL: ${r.partialReason}` : ''}`;
     return `  ${r.source.padEnd(12)} ${r.stream.padEnd(30)} ${n(r.rows).padStart(8)} rows  ${n(r.files).padStart(4)} files  ${window}${note}`;
   });
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { SourceBase } from './config/schema.ts';
 import type { Logger } from './log.ts';
 import type { SecretStore } from './secrets.ts';
+import type { RejectedRecord } from './sync/rejects.ts';
 import type { Column, Row, TableSchema, ViewDefinition } from './table/schema.ts';
 
 /**
@@ -37,7 +38,8 @@ export interface ReadContext {
 
 /**
  * What a stream's `read` yields:
- * - rows: mapped rows, ready for the writer
+ * - rows: mapped rows, ready for the writer, and the records of the same page the mapper rejected
+ *   (they go to `_rejects` with the rows' checkpoint; see core/sync/rejects.ts)
  * - schema: the columns to write from now on, when the vendor tells them at read time (a field
  *   added in Salesforce); must keep every declared column
  * - checkpoint: every row up to and including `through` (a date, or the new cursor of an
@@ -46,7 +48,7 @@ export interface ReadContext {
  * - partial: the stream stopped early on purpose (quota, API limit); the run resumes from the last checkpoint.
  */
 export type StreamEvent =
-  | { readonly kind: 'rows'; readonly rows: readonly Row[] }
+  | { readonly kind: 'rows'; readonly rows: readonly Row[]; readonly rejected?: readonly RejectedRecord[] }
   | { readonly kind: 'schema'; readonly columns: readonly Column[] }
   | { readonly kind: 'checkpoint'; readonly through: string; readonly covers?: DateWindow; readonly streamState?: Readonly<Record<string, unknown>> }
   | { readonly kind: 'partial'; readonly reason: string };

@@ -62,6 +62,20 @@ export class SecretError extends KpiError {
   override readonly userFacing = true;
 }
 
+/**
+ * One vendor record a mapper cannot turn into a row (a date it cannot read, text where the
+ * contract says number): the record goes to the `_rejects` table and the run goes on. Only mappers
+ * throw it; any other error from a mapper is a bug and stops the run.
+ */
+export class RecordError extends KpiError {
+  /** The vendor field at fault, when one is. */
+  readonly field: string | undefined;
+  constructor(message: string, options: { field?: string; cause?: unknown } = {}) {
+    super(message, { ...(options.cause === undefined ? {} : { cause: options.cause }), context: options.field ? { field: options.field } : {} });
+    this.field = options.field;
+  }
+}
+
 export class QueryError extends KpiError {}
 
 export class LakeError extends KpiError {}

@@ -2,6 +2,7 @@ import { analyticsdata, type analyticsdata_v1beta } from '@googleapis/analyticsd
 import { JWT, OAuth2Client } from 'google-auth-library';
 import { z } from 'zod';
 import { SecretError, SourceError } from '../../core/errors.ts';
+import { parseWithLazyArray } from '../../core/json/json-items.ts';
 import type { Logger } from '../../core/log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision, type RetryPolicy } from '../../core/retry.ts';
 import type { SecretStore } from '../../core/secrets.ts';
@@ -78,26 +79,20 @@ export class Ga4Client {
   async runReport(request: RunReportRequest, stream: string): Promise<RunReportResponse> {
     const { sourceId, propertyId, log } = this.#options;
     const context = { source: sourceId, stream };
-    const response = await withRetry(
+    return await withRetry(
       async () => {
         let answer;
         try {
           answer = await this.#api.properties.runReport(
             { property: `properties/${propertyId}`, requestBody: toRequestBody(request) },
             // Our own retry loop classifies errors and honours Retry-After; gaxios' would double it.
-            { retry: false },
+            // The body comes as bytes: a page of 100,000 rows is parsed a row at a time as it is mapped.
+            { retry: false, responseType: 'arraybuffer' },
           );
         } catch (error) {
           throw toSourceError(error, context);
         }
-        // gaxios hands over the raw text when a body does not parse: one cut short (or a proxy's
-        // HTML page) is worth another attempt, unlike a JSON body of the wrong shape.
-        if (typeof answer.data !== 'object' || answer.data === null) {
-          throw new SourceError(`GA4 runReport returned a body that is not JSON (HTTP ${answer.status}; cut short?)`, {
-            context: { ...context, status: answer.status }, retryable: true,
-          });
-        }
-        return answer;
+        return parsePage(answer.data as unknown as ArrayBuffer, answer.status, context);
       },
       (error) => (error instanceof SourceError ? decisionOf(error) : { retryable: false }),
       {
@@ -105,12 +100,24 @@ export class Ga4Client {
         onRetry: (error, delay, attempt) => log.warn(`retrying after ${(error as Error).message}`, { attempt, delayMs: Math.round(delay) }),
       },
     );
-    const parsed = RunReportResponse.safeParse(response.data);
-    if (!parsed.success) {
-      throw new SourceError(`GA4 runReport returned an unexpected body: ${parsed.error.issues[0]?.message}`, { context });
-    }
-    return parsed.data;
   }
+}
+
+function parsePage(body: ArrayBuffer, status: number, context: { source: string; stream: string }): RunReportResponse {
+  let page;
+  try {
+    page = parseWithLazyArray(Buffer.from(body), 'rows');
+  } catch (error) {
+    // A body cut short (or a proxy's HTML page) is worth another attempt, unlike a JSON body of the wrong shape.
+    throw new SourceError(`GA4 runReport returned a body that is not JSON (HTTP ${status}; cut short?)`, {
+      cause: error, context: { ...context, status }, retryable: true,
+    });
+  }
+  const parsed = RunReportResponse.safeParse(page.value);
+  if (!parsed.success) {
+    throw new SourceError(`GA4 runReport returned an unexpected body: ${parsed.error.issues[0]?.message}`, { context });
+  }
+  return page.items.length > 0 ? { ...parsed.data, rows: page.items } : parsed.data;
 }
 
 function toRequestBody(request: RunReportRequest): analyticsdata_v1beta.Schema$RunReportRequest {
@@ -139,7 +146,7 @@ interface GaxiosLikeError {
 function toSourceError(error: unknown, context: { source: string; stream: string }): SourceError {
   const e = (error ?? {}) as GaxiosLikeError;
   const status = e.response?.status ?? (typeof e.status === 'number' ? e.status : undefined);
-  const body = e.response?.data as { error?: { message?: string; status?: string } } | undefined;
+  const body = errorBody(e.response?.data);
   const detail = body?.error?.message ?? e.message ?? 'request failed';
   const headers = e.response?.headers;
   const retryAfter = headers && typeof (headers as { get?: unknown }).get === 'function'
@@ -160,6 +167,16 @@ function toSourceError(error: unknown, context: { source: string; stream: string
   const message = status === undefined ? `GA4 request failed: ${detail}` : `GA4 runReport failed (HTTP ${status}): ${detail}`;
   const retryAfterMs = parseRetryAfter(retryAfter ?? undefined);
   return new SourceError(message, { cause: error, context: withStatus, retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+}
+
+/** The error JSON of a failed call: the body comes as bytes (responseType arraybuffer); a proxy's page is not JSON. */
+function errorBody(data: unknown): { error?: { message?: string; status?: string } } | undefined {
+  if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) return data as { error?: { message?: string; status?: string } } | undefined;
+  try {
+    return JSON.parse(Buffer.from(data instanceof ArrayBuffer ? data : data.buffer, data instanceof ArrayBuffer ? 0 : data.byteOffset, data.byteLength).toString('utf8')) as { error?: { message?: string; status?: string } };
+  } catch {
+    return undefined;
+  }
 }
 
 function isNetworkError(error: GaxiosLikeError): boolean {

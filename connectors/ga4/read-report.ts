@@ -3,7 +3,8 @@ import { addDays, minDate } from '../../core/dates.ts';
 import { Ga4QuotaExhaustedError, type Ga4Client } from './client.ts';
 import type { Ga4SourceConfig } from './config.ts';
 import type { ReportContext } from './mappers.ts';
-import { toReportRecords, type RunReportResponse } from './report.ts';
+import { mapRecords } from '../../core/sync/rejects.ts';
+import { headersOf, toReportRecord, type RunReportResponse } from './report.ts';
 import type { Ga4ReportStream } from './streams.ts';
 
 /**
@@ -31,8 +32,9 @@ export async function* readReport(
           sourceId: config.id, propertyId: config.propertyId, syncedAt,
           currency: page.metadata?.currencyCode ?? null, timeZone: page.metadata?.timeZone ?? null,
         };
-        const records = toReportRecords(page);
-        if (records.length > 0) yield { kind: 'rows', rows: records.map((r) => spec.toRow(r, reportContext)) };
+        const headers = headersOf(page);
+        const { rows, rejected } = mapRecords(page.rows, (raw) => spec.toRow(toReportRecord(raw, headers), reportContext));
+        if (page.rows.length > 0) yield { kind: 'rows', rows, ...(rejected.length > 0 ? { rejected } : {}) };
         context.signal?.throwIfAborted();
       }
     } catch (error) {

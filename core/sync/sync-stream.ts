@@ -6,6 +6,7 @@ import type { ObjectStore } from '../lake/object-store.ts';
 import { readStreamState, writeStreamState, type StreamState } from '../lake/state-store.ts';
 import type { Logger } from '../log.ts';
 import type { Row, TableSchema } from '../table/schema.ts';
+import { writeRejects, type RejectedRecord } from './rejects.ts';
 import { planSyncWindow } from './sync-window.ts';
 
 export interface StreamSyncResult {
@@ -17,6 +18,8 @@ export interface StreamSyncResult {
   /** Incremental streams: the cursor the run read changes since (null: the whole history). */
   readonly since?: string | null;
   readonly rows: number;
+  /** Records the mappers could not coerce, written to `_rejects`. */
+  readonly rejected: number;
   readonly files: number;
   readonly bytes: number;
   readonly cursor: string | null;
@@ -58,7 +61,7 @@ export async function syncStream(options: SyncStreamOptions): Promise<StreamSync
     });
   if (!window) {
     log.info('up to date');
-    return { source: sourceId, stream: name, status: 'up_to_date', window: null, rows: 0, files: 0, bytes: 0, cursor: state?.cursor ?? null };
+    return { source: sourceId, stream: name, status: 'up_to_date', window: null, rows: 0, rejected: 0, files: 0, bytes: 0, cursor: state?.cursor ?? null };
   }
   log.info(incremental ? (state ? `reading changes since ${state.cursor}` : 'reading the whole history (first run)') : `reading ${window.from} … ${window.to}`);
 
@@ -68,7 +71,8 @@ export async function syncStream(options: SyncStreamOptions): Promise<StreamSync
   // writes a few files in one partition instead of one per modification day.
   const runDate = options.runDate ?? new Date().toISOString().slice(0, 10);
   const partitionOf = (row: Row): unknown => (stream.writeMode === 'append' ? runDate : row[stream.partitionField]);
-  let rows = 0, files = 0, bytes = 0, appendPart = 0;
+  let pendingRejects: RejectedRecord[] = [];
+  let rows = 0, rejected = 0, files = 0, bytes = 0, appendPart = 0, rejectsPart = 0;
   let partialReason: string | undefined;
 
   const context = {
@@ -94,6 +98,7 @@ export async function syncStream(options: SyncStreamOptions): Promise<StreamSync
           if (!bucket) pending.set(dt, (bucket = []));
           bucket.push(row);
         }
+        if (event.rejected) for (const record of event.rejected) pendingRejects.push(record);
       } else if (event.kind === 'schema') {
         const missing = stream.table.columns.filter((c) => !event.columns.some((e) => e.name === c.name));
         if (missing.length > 0) {
@@ -112,6 +117,17 @@ export async function syncStream(options: SyncStreamOptions): Promise<StreamSync
           bytes += written.bytes;
           if (written.key) files++;
         });
+        // Rejected records are kept like rows: written before the cursor moves past them.
+        if (pendingRejects.length > 0) {
+          const written = await writeRejects(store, {
+            sourceId, stream: name, runId: options.runId, runDate, part: rejectsPart++, rejectedAt: new Date(),
+          }, pendingRejects);
+          log.warn(`${pendingRejects.length.toLocaleString('en-US')} record${pendingRejects.length === 1 ? '' : 's'} rejected → ${written!.key}`, {
+            firstReason: pendingRejects[0]!.reason,
+          });
+          rejected += pendingRejects.length;
+          pendingRejects = [];
+        }
         state = nextState(state, event, incremental);
         await writeStreamState(store, sourceId, name, state);
         log.info(`${incremental ? `wrote changes through ${event.through}` : `wrote ${event.covers!.from} … ${event.covers!.to}`}: ${rows.toLocaleString('en-US')} rows so far`);
@@ -143,7 +159,7 @@ export async function syncStream(options: SyncStreamOptions): Promise<StreamSync
   }
   return {
     source: sourceId, stream: name, status: partialReason ? 'partial' : 'ok', window: incremental ? null : window,
-    ...(incremental ? { since: context.cursor ?? null } : {}), rows, files, bytes,
+    ...(incremental ? { since: context.cursor ?? null } : {}), rows, rejected, files, bytes,
     cursor: state?.cursor ?? null, ...(partialReason ? { partialReason } : {}),
   };
 }

@@ -126,47 +126,31 @@ export async function writePagesFile(shape: Shape, fileIndex: number, file: stri
 }
 
 /**
- * The lines of newline-delimited JSON files, read in large blocks. Each line is one API response
- * body as the HTTP client would hand it over: a whole string, parsed at once. Blocks are read
- * straight into one growing buffer and each line is decoded from it in place, so the only copy is
- * the UTF-8 decode itself.
+ * The lines of newline-delimited JSON files. Each line is one API response body as an HTTP client
+ * hands it over (gaxios' `arraybuffer`, fetch's `arrayBuffer()`): its bytes in one buffer of its
+ * own, gathered from the 1 MB blocks it arrived in — which is what the client's memory holds too.
  */
-export async function* readLines(files: readonly string[]): AsyncGenerator<string, void, undefined> {
-  // Small blocks, a buffer that grows to the longest line: what an HTTP client holds for one body.
+export async function* readLines(files: readonly string[]): AsyncGenerator<Buffer, void, undefined> {
   const blockSize = 1 << 20;
-  let buffer = Buffer.allocUnsafe(4 * blockSize);
   for (const file of files) {
     const handle = await open(file, 'r');
     try {
-      let filled = 0;
-      let lineStart = 0;
-      let scanFrom = 0;
+      let parts: Buffer[] = [];
       for (;;) {
-        if (buffer.length - filled < blockSize) {
-          // Keep the unfinished line, drop the lines already handed out.
-          const pending = filled - lineStart;
-          const target = pending + blockSize > buffer.length ? Buffer.allocUnsafe(Math.max(buffer.length * 2, pending + blockSize)) : buffer;
-          buffer.copy(target, 0, lineStart, filled);
-          buffer = target;
-          scanFrom -= lineStart;
-          filled = pending;
-          lineStart = 0;
-        }
-        const { bytesRead } = await handle.read(buffer, filled, blockSize, null);
+        const block = Buffer.allocUnsafe(blockSize);
+        const { bytesRead } = await handle.read(block, 0, blockSize, null);
         if (bytesRead === 0) break;
-        filled += bytesRead;
-        for (;;) {
-          const newline = buffer.indexOf(10, scanFrom);
-          if (newline === -1 || newline >= filled) {
-            scanFrom = filled;
-            break;
-          }
-          const line = buffer.toString('utf8', lineStart, newline);
-          lineStart = scanFrom = newline + 1;
+        let rest = block.subarray(0, bytesRead);
+        for (let newline = rest.indexOf(10); newline !== -1; newline = rest.indexOf(10)) {
+          parts.push(rest.subarray(0, newline));
+          const line = Buffer.concat(parts);
+          parts = [];
+          rest = rest.subarray(newline + 1);
           yield line;
         }
+        if (rest.length > 0) parts.push(rest);
       }
-      if (lineStart < filled) yield buffer.toString('utf8', lineStart, filled);
+      if (parts.length > 0) yield Buffer.concat(parts);
     } finally {
       await handle.close();
     }

@@ -7,13 +7,15 @@
  */
 import { stat } from 'node:fs/promises';
 import { toTrafficRow, type ReportContext } from '../../connectors/ga4/mappers.ts';
-import { RunReportResponse, toReportRecords } from '../../connectors/ga4/report.ts';
+import { headersOf, RunReportResponse, toReportRecord } from '../../connectors/ga4/report.ts';
 import { ga4TrafficDaily } from '../../connectors/ga4/streams.ts';
 import { toCampaignDailyRow } from '../../connectors/google-ads/mappers.ts';
 import { SearchStreamResponse } from '../../connectors/google-ads/report.ts';
 import { adsGoogleCampaignDaily } from '../../connectors/google-ads/streams.ts';
+import { parseWithLazyArray } from '../../core/json/json-items.ts';
 import { putParquetStream } from '../../core/lake/lake-writer.ts';
 import { LocalFolderStore } from '../../core/lake/local-folder-store.ts';
+import { mapRecords } from '../../core/sync/rejects.ts';
 import type { Row } from '../../core/table/schema.ts';
 import { readLines, type Shape } from './pages.ts';
 
@@ -22,28 +24,32 @@ const syncedAt = new Date('2026-11-23T00:00:00.000Z');
 
 /**
  * What GA4's connector does with each runReport page (connectors/ga4/read-report.ts): the boundary
- * schema, toReportRecords, the stream's mapper. Each step is in its own function so that only the
+ * schema, each row checked and mapped by the stream's mapper. Each step is in its own function so that only the
  * mapped rows outlive it: the body text, the parsed page and its schema-checked copy are garbage
  * by the time the rows are yielded to the writer.
  */
-function ga4PageRows(body: string): Row[] {
-  const page = RunReportResponse.parse(JSON.parse(body));
+function ga4PageRows(body: Buffer): Row[] {
+  const { value, items } = parseWithLazyArray(body, 'rows');
+  const page = { ...RunReportResponse.parse(value), rows: items };
   const context: ReportContext = {
     sourceId: 'web', propertyId: '123456789', syncedAt,
     currency: page.metadata?.currencyCode ?? null, timeZone: page.metadata?.timeZone ?? null,
   };
-  return toReportRecords(page).map((record) => toTrafficRow(record, context));
+  const headers = headersOf(page);
+  const { rows, rejected } = mapRecords(page.rows, (raw) => toTrafficRow(toReportRecord(raw, headers), context));
+  if (rejected.length > 0) throw new Error(`${rejected.length} rows rejected: ${rejected[0]!.reason}`);
+  return rows;
 }
 
 /** What the Google Ads connector does with each searchStream batch (connectors/google-ads/read-report.ts). */
-function adsPageRows(body: string): Row[] {
+function adsPageRows(body: Buffer): Row[] {
   // The client parses the searchStream body, an array of batches, with SearchStreamResponse.
-  const [batch] = SearchStreamResponse.parse([JSON.parse(body)]);
+  const [batch] = SearchStreamResponse.parse([JSON.parse(body.toString('utf8'))]);
   const context = { sourceId: 'google_ads', customerId: '1234567890', syncedAt };
   return batch!.results.map((row) => toCampaignDailyRow(row, context));
 }
 
-async function* pageRows(files: readonly string[], toRows: (body: string) => Row[]): AsyncGenerator<Row[]> {
+async function* pageRows(files: readonly string[], toRows: (body: Buffer) => Row[]): AsyncGenerator<Row[]> {
   const lines = readLines(files);
   for (;;) {
     // Not `for await (const line of …)`: its variable would keep the page's text alive while the writer runs.

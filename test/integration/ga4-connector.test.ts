@@ -12,7 +12,8 @@ import { syncStream, type StreamSyncResult } from '../../core/sync/sync-stream.t
 import { Ga4SourceConfig } from '../../connectors/ga4/config.ts';
 import { ga4Connector } from '../../connectors/ga4/index.ts';
 import { trafficFactsFor } from '../../connectors/ga4/sandbox/seed-data.ts';
-import { startGa4Sandbox, type RunningGa4Sandbox } from '../../connectors/ga4/sandbox/server.ts';
+import { GA4_SANDBOX_ODDITIES, startGa4Sandbox, type RunningGa4Sandbox } from '../../connectors/ga4/sandbox/server.ts';
+import { rejectsTable } from '../../core/sync/rejects.ts';
 import { RecordingStore } from '../support/recording-store.ts';
 import { tempDirs } from '../support/temp-dir.ts';
 
@@ -264,5 +265,45 @@ describe('GA4 connector through syncStream into a local lake', () => {
     expect(await store.list('')).toEqual([]);
     expect(await readStreamState(store, 'web', table)).toBeUndefined();
     expect(await lakeTotals(root)).toMatchObject({ rows: 0, days: 0 });
+  });
+});
+
+describe('GA4 rows with odd values', () => {
+  it('coerces what the contract allows, quarantines the rest in _rejects with the raw row, and loses nothing on a re-read', async () => {
+    // Prepare: every 5th row of each report carries one oddity in turn (GA4_SANDBOX_ODDITIES)
+    const sandbox = await startGa4Sandbox({ ...seed, accessToken: 'odd-token', oddValues: 5 });
+    sandboxes.push(sandbox);
+    const config = Ga4SourceConfig.parse({
+      id: 'web', type: 'ga4', propertyId: sandbox.propertyId, endpoint: sandbox.url, chunkDays: 7, auth: { type: 'access_token', secret: 'ga4' },
+    });
+    const secrets = new LayeredSecretStore({ ga4: 'odd-token' }, new LocalSecretStore({ env: {} }));
+    const stream = trafficStream(ga4Connector.streams(config, { secrets, log: silentLogger }));
+    const { root, store } = await lake();
+    const from = '2026-10-09';
+    const to = '2026-10-15';
+    // One report per 7-day chunk: the place of a row in it decides its oddity.
+    const reportRows = seedTotals(from, to).rows;
+    const oddities = Array.from({ length: Math.floor(reportRows / 5) }, (_, n) => GA4_SANDBOX_ODDITIES[n % GA4_SANDBOX_ODDITIES.length]!);
+    const expectedRejects = oddities.filter((o) => o.rejected).length;
+
+    // Act
+    const result = await sync(store, stream, to, from);
+    const rerun = await syncStream({ store, sourceId: 'web', stream, runId: 'run2', lastCompleteDay: to, initialFrom: from, log: silentLogger, backfill: { from, to } });
+
+    // Assess
+    expect(expectedRejects).toBeGreaterThan(0);
+    expect(result).toMatchObject({ status: 'ok', rows: reportRows - expectedRejects, rejected: expectedRejects });
+    expect(rerun).toMatchObject({ rows: reportRows - expectedRejects, rejected: expectedRejects });
+    expect((await lakeTotals(root)).rows).toBe(reportRows - expectedRejects);
+    const engine = await DuckDbEngine.open({ lakeRoot: root, tables: [...ga4Connector.tables, rejectsTable] });
+    engines.push(engine);
+    const rejects = await engine.query(`SELECT run_id, field, reason, raw_payload FROM "_rejects" ORDER BY run_id, reason`);
+    expect(rejects).toHaveLength(2 * expectedRejects);
+    expect(new Set(rejects.map((r) => r.field))).toEqual(new Set(['date', 'sessions']));
+    const isoDate = rejects.find((r) => r.field === 'date')!;
+    expect(isoDate.reason).toMatch(/^GA4 date is not a YYYYMMDD calendar date: "2026-10-\d\d"$/);
+    expect(JSON.parse(isoDate.raw_payload as string)).toMatchObject({ dimensionValues: expect.any(Array), metricValues: expect.any(Array) });
+    const [korean] = await engine.query(`SELECT count(*) AS n FROM ga4_traffic_daily WHERE campaign LIKE '%🎉 한글 캠페인'`);
+    expect(Number(korean!.n)).toBe(oddities.filter((o) => o.name.startsWith('Korean')).length);
   });
 });

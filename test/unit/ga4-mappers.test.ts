@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { toEventRow, toInteger, toIsoDate, toNumber, toTrafficRow, type ReportContext } from '../../connectors/ga4/mappers.ts';
-import { RunReportResponse, toReportRecords, type ReportRecord } from '../../connectors/ga4/report.ts';
+import { headersOf, RunReportResponse, toReportRecord, type ReportRecord } from '../../connectors/ga4/report.ts';
+import { RecordError } from '../../core/errors.ts';
+import { mapRecords } from '../../core/sync/rejects.ts';
+
+const toReportRecords = (response: RunReportResponse) => [...response.rows].map((raw) => toReportRecord(raw, headersOf(response)));
 
 const syncedAt = new Date('2026-11-23T01:02:03.000Z');
 const context: ReportContext = {
@@ -26,12 +30,12 @@ describe('toIsoDate', () => {
     ['an empty string', '', '""'],
     ['undefined', undefined, 'undefined'],
     ['eight digits that are no date', '20261399', '"20261399"'],
-  ])('throws a TypeError on %s', (_name, value, shown) => {
+  ])('throws a RecordError on %s', (_name, value, shown) => {
     // Prepare: the value above
     // Act
     const act = () => toIsoDate(value);
     // Assess
-    expect(act).toThrow(TypeError);
+    expect(act).toThrow(RecordError);
     expect(act).toThrow(`GA4 date is not a YYYYMMDD calendar date: ${shown}`);
   });
 });
@@ -41,8 +45,8 @@ describe('toNumber and toInteger', () => {
     // Prepare
     const values = ['1234', '12.75', '0', '1e3'];
     // Act
-    const numbers = values.map(toNumber);
-    const integers = values.map(toInteger);
+    const numbers = values.map((value) => toNumber(value));
+    const integers = values.map((value) => toInteger(value));
     // Assess
     expect(numbers).toEqual([1234, 12.75, 0, 1000]);
     expect(integers).toEqual([1234, 13, 0, 1000]);
@@ -56,15 +60,15 @@ describe('toNumber and toInteger', () => {
     expect(results).toEqual([0, 0, 0, 0]);
   });
 
-  it("throw a TypeError on a value that is not a number ('abc')", () => {
+  it("throw a RecordError naming the metric on a value that is not a number ('abc')", () => {
     // Prepare
     const value = 'abc';
     // Act
-    const asNumber = () => toNumber(value);
+    const asNumber = () => toNumber(value, 'sessions');
     const asInteger = () => toInteger(value);
     // Assess
-    expect(asNumber).toThrow(TypeError);
-    expect(asNumber).toThrow('GA4 metric is not a number: "abc"');
+    expect(asNumber).toThrow(RecordError);
+    expect(asNumber).toThrow('GA4 sessions is not a number: "abc"');
     expect(asInteger).toThrow('GA4 metric is not a number: "abc"');
   });
 });
@@ -203,5 +207,49 @@ describe('toReportRecords', () => {
     expect(empty.rows).toEqual([]);
     expect(fromEmpty).toEqual([]);
     expect(fromHeadersOnly).toEqual([]);
+  });
+});
+
+describe('odd values in a runReport page', () => {
+  it('coerces what the contract allows and sets aside, with the reason and the raw row, what it does not', () => {
+    // Prepare: one good row and rows with the oddities APIs send
+    const response = RunReportResponse.parse({
+      dimensionHeaders: [{ name: 'date' }, { name: 'eventName' }],
+      metricHeaders: [{ name: 'eventCount' }, { name: 'totalUsers' }],
+      rows: [
+        { dimensionValues: [{ value: '20261122' }, { value: 'purchase' }], metricValues: [{ value: '12' }, { value: '11' }] },
+        { dimensionValues: [{ value: '20261122' }, { value: '구매_완료 🎉' }], metricValues: [{ value: 7 }, { value: null }], extra: 'new field' },
+        { dimensionValues: [{ value: '20261122' }, { value: 'x'.repeat(100_000) }] },
+        { dimensionValues: [{ value: '2026/11/22' }, { value: 'sign_up' }], metricValues: [{ value: '3' }, { value: '3' }] },
+        { dimensionValues: [{ value: '20261122' }, { value: 'sign_up' }], metricValues: [{ value: 'n/a' }, { value: '3' }] },
+        { dimensionValues: [{ value: '20261122' }, { value: { nested: true } }], metricValues: [] },
+        'not a row',
+      ],
+    });
+    const headers = headersOf(response);
+    // Act
+    const { rows, rejected } = mapRecords(response.rows, (raw) => toEventRow(toReportRecord(raw, headers), context));
+    // Assess
+    expect(rows.map((r) => [r.event_name, r.event_count, r.total_users])).toEqual([
+      ['purchase', 12, 11], ['구매_완료 🎉', 7, 0], ['x'.repeat(100_000), 0, 0],
+    ]);
+    expect(rejected.map((r) => [r.field, r.reason])).toEqual([
+      ['date', 'GA4 date is not a YYYYMMDD calendar date: "2026/11/22"'],
+      ['eventCount', 'GA4 eventCount is not a number: "n/a"'],
+      ['eventName', 'GA4 eventName is not a string: {"nested":true}'],
+      [undefined, 'GA4 row is not an object: "not a row"'],
+    ]);
+    expect(rejected[0]!.raw).toEqual({ dimensionValues: [{ value: '2026/11/22' }, { value: 'sign_up' }], metricValues: [{ value: '3' }, { value: '3' }] });
+  });
+
+  it('stops on an error that is not about the record (a bug is not bad data)', () => {
+    // Prepare
+    const boom = () => {
+      throw new TypeError('mapper bug');
+    };
+    // Act
+    const act = () => mapRecords([{}], boom);
+    // Assess
+    expect(act).toThrow('mapper bug');
   });
 });

@@ -46,6 +46,27 @@ export interface Ga4SandboxOptions {
   quota?: { tokensPerDay?: number; tokensPerHour?: number };
   /** HTTP-level faults (429s, 5xx, resets, cut bodies…), see sandbox-kit/faults.ts. */
   faults?: FaultPlan;
+  /**
+   * Every n-th row of a report (by its place in the whole result, so the same rows on every read)
+   * carries one of `GA4_SANDBOX_ODDITIES` in turn: values the client must coerce or set aside.
+   * Default 0: none.
+   */
+  oddValues?: number;
+}
+
+/** What `oddValues` does to a wire row, and whether the pipeline should coerce it or reject it. */
+export const GA4_SANDBOX_ODDITIES: ReadonlyArray<{ readonly name: string; readonly rejected: boolean; apply(row: WireRow): void }> = [
+  { name: 'ISO date instead of YYYYMMDD', rejected: true, apply: (row) => (row.dimensionValues[0]!.value = `${row.dimensionValues[0]!.value!.slice(0, 4)}-${row.dimensionValues[0]!.value!.slice(4, 6)}-${row.dimensionValues[0]!.value!.slice(6)}`) },
+  { name: 'a metric as a JSON number', rejected: false, apply: (row) => (row.metricValues[0]!.value = Number(row.metricValues[0]!.value) as unknown as string) },
+  { name: 'a metric that is null', rejected: false, apply: (row) => (row.metricValues.at(-1)!.value = null as unknown as string) },
+  { name: 'a metric that is text', rejected: true, apply: (row) => (row.metricValues[0]!.value = 'n/a') },
+  { name: 'Korean and emoji in a dimension', rejected: false, apply: (row) => (row.dimensionValues.at(-1)!.value += ' 🎉 한글 캠페인') },
+  { name: 'a field the API does not document', rejected: false, apply: (row) => Object.assign(row, { newField: { since: 'v1beta2' } }) },
+];
+
+interface WireRow {
+  dimensionValues: Array<{ value?: string }>;
+  metricValues: Array<{ value?: string }>;
 }
 
 export interface RunningGa4Sandbox {
@@ -180,7 +201,7 @@ export async function startGa4Sandbox(options: Ga4SandboxOptions = {}): Promise<
       quota.refuseIfExhausted();
       const { facts, scanned } = collectFacts(parsed, seed, maxDate(parsed.startDate, firstDate), minDate(parsed.endDate, anchorDate));
       quota.charge(1 + Math.ceil(scanned / 1000));
-      send(response, 200, buildReport(parsed, facts, parsed.returnPropertyQuota ? quota.snapshot() : undefined));
+      send(response, 200, buildReport(parsed, facts, parsed.returnPropertyQuota ? quota.snapshot() : undefined, options.oddValues ?? 0));
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError(500, 'INTERNAL', `Internal error encountered. ${String(error)}`);
       send(response, apiError.code, { error: { code: apiError.code, message: apiError.message, status: apiError.status } });
@@ -462,18 +483,23 @@ function formatMetric(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(6)));
 }
 
-function buildReport(request: ParsedRequest, facts: readonly ReportFact[], propertyQuota: QuotaSnapshot | undefined): Record<string, unknown> {
+function buildReport(request: ParsedRequest, facts: readonly ReportFact[], propertyQuota: QuotaSnapshot | undefined, oddValues: number): Record<string, unknown> {
   const all = aggregate(request, facts).sort(rowComparator(request));
   const page = all.slice(request.offset, request.offset + request.limit);
+  const wire = (row: ReportRow, index: number): WireRow => {
+    const out: WireRow = {
+      dimensionValues: row.dims.map((value) => ({ value })),
+      metricValues: row.values.map((value) => ({ value: formatMetric(value) })),
+    };
+    if (oddValues > 0 && index % oddValues === oddValues - 1) GA4_SANDBOX_ODDITIES[Math.floor(index / oddValues) % GA4_SANDBOX_ODDITIES.length]!.apply(out);
+    return out;
+  };
   return {
     dimensionHeaders: request.dimensions.map((name) => ({ name })),
     metricHeaders: request.metrics.map((name) => ({ name, type: GA4_SANDBOX_METRICS[name] })),
     ...(page.length > 0
       ? {
-          rows: page.map((row) => ({
-            dimensionValues: row.dims.map((value) => ({ value })),
-            metricValues: row.values.map((value) => ({ value: formatMetric(value) })),
-          })),
+          rows: page.map((row, i) => wire(row, request.offset + i)),
         }
       : {}),
     ...(all.length > 0 ? { rowCount: all.length } : {}),

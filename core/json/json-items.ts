@@ -1,0 +1,156 @@
+/**
+ * Big API pages without the big object graph. A GA4 or Google Ads page of 100,000 rows parses into
+ * about 3 million small objects that all live until the page is mapped (150 MB or more, and the
+ * garbage collector copies them between generations); here the page stays the bytes it came in
+ * (outside the JS heap, and not decoded to a 2-bytes-a-character string as Korean text would make
+ * it), its array of rows is located by a scan that checks the structure, and each row is decoded
+ * and parsed when it is mapped. The scan works on UTF-8 bytes: the structural characters are ASCII,
+ * and no byte of a multi-byte character is below 0x80.
+ *
+ * A body cut short or not JSON at all fails the scan with a SyntaxError, before any row is handed
+ * out, so a client can retry it like `JSON.parse` would have failed.
+ */
+
+/** The elements of one JSON array inside a text, each parsed when iterated. */
+export class JsonItems implements Iterable<unknown> {
+  readonly #text: Buffer;
+  /** start, end (exclusive) of each element, in pairs. */
+  readonly #bounds: Int32Array;
+  readonly length: number;
+
+  constructor(text: Buffer, bounds: Int32Array, length: number) {
+    this.#text = text;
+    this.#bounds = bounds;
+    this.length = length;
+  }
+
+  static readonly empty = new JsonItems(Buffer.alloc(0), new Int32Array(0), 0);
+
+  *[Symbol.iterator](): Iterator<unknown> {
+    for (let i = 0; i < this.length; i++) yield this.at(i);
+  }
+
+  /** Element i, parsed. A malformed element (the structure scan does not check every token) throws SyntaxError. */
+  at(i: number): unknown {
+    return JSON.parse(this.textAt(i));
+  }
+
+  /** Element i's text, as the vendor sent it. */
+  textAt(i: number): string {
+    return this.#text.toString('utf8', this.#bounds[2 * i]!, this.#bounds[2 * i + 1]!);
+  }
+}
+
+/**
+ * Parses a JSON object whose `field` holds a long array: everything else is parsed as usual
+ * (`field` reads as `[]` there), the array comes back as JsonItems.
+ */
+export function parseWithLazyArray(text: Buffer, field: string, from = 0, to = text.length): { readonly value: unknown; readonly items: JsonItems } {
+  let i = skipSpace(text, from, to);
+  if (text[i] !== 0x7b /* { */) {
+    // Not an object: JSON.parse says what it is (an array, a number) or why it is not JSON.
+    return { value: JSON.parse(text.toString('utf8', from, to)), items: JsonItems.empty };
+  }
+  i++;
+  let arrayStart = -1, arrayEnd = -1;
+  for (;;) {
+    i = skipSpace(text, i, to);
+    if (text[i] === 0x7d /* } */) break;
+    if (text[i] !== 0x22) throw unexpected(text, i, to);
+    const keyEnd = skipString(text, i, to);
+    const key = JSON.parse(text.toString('utf8', i, keyEnd)) as string;
+    i = skipSpace(text, keyEnd, to);
+    if (text[i] !== 0x3a /* : */) throw unexpected(text, i, to);
+    i = skipSpace(text, i + 1, to);
+    const valueEnd = skipValue(text, i, to);
+    if (key === field && text[i] === 0x5b /* [ */) [arrayStart, arrayEnd] = [i, valueEnd];
+    i = skipSpace(text, valueEnd, to);
+    if (text[i] === 0x2c /* , */) i++;
+    else if (text[i] !== 0x7d) throw unexpected(text, i, to);
+  }
+  if (skipSpace(text, i + 1, to) !== to) throw unexpected(text, skipSpace(text, i + 1, to), to);
+  if (arrayStart < 0) return { value: JSON.parse(text.toString('utf8', from, to)), items: JsonItems.empty };
+  const value = JSON.parse(`${text.toString('utf8', from, arrayStart)}[]${text.toString('utf8', arrayEnd, to)}`) as unknown;
+  return { value, items: arrayItems(text, arrayStart, arrayEnd) };
+}
+
+/** The elements of the array at text[from] === '[' … text[to - 1] === ']'. */
+export function arrayItems(text: Buffer, from: number, to: number): JsonItems {
+  let bounds = new Int32Array(1024);
+  let count = 0;
+  let i = skipSpace(text, from + 1, to);
+  if (text[i] === 0x5d /* ] */) return new JsonItems(text, bounds, 0);
+  for (;;) {
+    const start = i;
+    const end = skipValue(text, i, to);
+    if (2 * count + 2 > bounds.length) {
+      const grown = new Int32Array(bounds.length * 2);
+      grown.set(bounds);
+      bounds = grown;
+    }
+    bounds[2 * count] = start;
+    bounds[2 * count + 1] = end;
+    count++;
+    i = skipSpace(text, end, to);
+    const c = text[i];
+    if (c === 0x2c) i = skipSpace(text, i + 1, to);
+    else if (c === 0x5d) return new JsonItems(text, bounds, count);
+    else throw unexpected(text, i, to);
+  }
+}
+
+/** The index just past the value starting at `i` (an object, array, string or literal). */
+function skipValue(text: Buffer, i: number, to: number): number {
+  const first = text[i];
+  if (first === 0x22) return skipString(text, i, to);
+  if (first !== 0x7b && first !== 0x5b) {
+    // A number, true, false or null: up to the next delimiter.
+    let j = i;
+    while (j < to) {
+      const c = text[j];
+      if (c === 0x2c || c === 0x7d || c === 0x5d || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) break;
+      j++;
+    }
+    if (j === i) throw unexpected(text, i, to);
+    return j;
+  }
+  // Brackets must match in kind, so a cut or garbled body fails here rather than when its row is parsed.
+  const stack: number[] = [];
+  for (let j = i; j < to; j++) {
+    const c = text[j];
+    if (c === 0x22) j = skipString(text, j, to) - 1;
+    else if (c === 0x7b || c === 0x5b) stack.push(c + 2); // '{' + 2 = '}', '[' + 2 = ']'
+    else if (c === 0x7d || c === 0x5d) {
+      if (stack.pop() !== c) throw unexpected(text, j, to);
+      if (stack.length === 0) return j + 1;
+    }
+  }
+  throw new SyntaxError('Unexpected end of JSON input');
+}
+
+/** The index just past the string whose opening quote is at `i`. */
+function skipString(text: Buffer, i: number, to: number): number {
+  let j = i + 1;
+  for (;;) {
+    const quote = text.indexOf(0x22, j);
+    if (quote === -1 || quote >= to) throw new SyntaxError('Unterminated string in JSON (Unexpected end of JSON input)');
+    let backslashes = 0;
+    while (text[quote - 1 - backslashes] === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    j = quote + 1;
+  }
+}
+
+function skipSpace(text: Buffer, i: number, to: number): number {
+  while (i < to) {
+    const c = text[i];
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+    i++;
+  }
+  return i;
+}
+
+function unexpected(text: Buffer, i: number, to: number): SyntaxError {
+  if (i >= to) return new SyntaxError('Unexpected end of JSON input');
+  return new SyntaxError(`Unexpected ${JSON.stringify(text.toString('utf8', i, Math.min(to, i + 12)))} in JSON at position ${i}`);
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { parseWithLazyArray } from '../../core/json/json-items.ts';
+
+const bytes = (text: string) => Buffer.from(text, 'utf8');
+
+describe('parseWithLazyArray', () => {
+  it('gives the same values JSON.parse does, with the long array parsed a row at a time', () => {
+    // Prepare: strings that contain brackets, quotes, escapes and Korean, pretty-printed as Google does
+    const page = {
+      dimensionHeaders: [{ name: 'date' }],
+      rows: [
+        { dimensionValues: [{ value: 'a "quoted" ]}{[ value' }], metricValues: [{ value: '1' }] },
+        { dimensionValues: [{ value: '봄_세일 \\ 🎉' }], metricValues: [] },
+        [1, [2, { three: null }]],
+        'text',
+        42.5,
+        true,
+      ],
+      rowCount: 6,
+      metadata: { timeZone: 'Asia/Seoul', rows: 'not the array' },
+    };
+    const text = JSON.stringify(page, null, 2);
+    // Act
+    const { value, items } = parseWithLazyArray(bytes(text), 'rows');
+    // Assess
+    expect(value).toEqual({ ...page, rows: [] });
+    expect(items.length).toBe(6);
+    expect([...items]).toEqual(page.rows);
+    expect(items.textAt(3)).toBe('"text"');
+  });
+
+  it('reads an object without the field, and an empty array, as no rows', () => {
+    // Prepare
+    const without = bytes('{"rowCount":0}');
+    const empty = bytes('{ "rows" : [ ] , "rowCount": 0 }');
+    // Act
+    const a = parseWithLazyArray(without, 'rows');
+    const b = parseWithLazyArray(empty, 'rows');
+    // Assess
+    expect([a.value, a.items.length]).toEqual([{ rowCount: 0 }, 0]);
+    expect([b.value, b.items.length]).toEqual([{ rows: [], rowCount: 0 }, 0]);
+  });
+
+  it.each([
+    ['cut short in a row', '{"rows":[{"a":"1"},{"a":"2'],
+    ['cut short after a row', '{"rows":[{"a":"1"},'],
+    ['cut short after the array', '{"rows":[{"a":"1"}]'],
+    ['brackets that do not match', '{"rows":[{"a":["1"}]}'],
+    ["a proxy's HTML page", '<html><body>502 Bad Gateway</body></html>'],
+    ['trailing garbage', '{"rows":[]} x'],
+    ['an empty body', ''],
+  ])('throws a SyntaxError on a body %s, before any row is read', (_name, text) => {
+    // Prepare: the text above
+    // Act
+    const act = () => parseWithLazyArray(bytes(text), 'rows');
+    // Assess
+    expect(act).toThrow(SyntaxError);
+  });
+});
