@@ -6,7 +6,7 @@ import { parseRetryAfter, withRetry, type RetryDecision, type RetryPolicy } from
 import type { SecretStore } from '../../core/secrets.ts';
 import type { GoogleAdsAuth } from './config.ts';
 import {
-  errorCodeName, findRpcStatus, googleAdsErrors, parseDuration, SearchStreamResponse,
+  errorCodeName, findRpcStatus, googleAdsErrors, parseDuration, SearchStreamResponse, splitSearchStream,
   type RpcStatus, type SearchStreamBatch,
 } from './report.ts';
 
@@ -117,22 +117,23 @@ export class GoogleAdsClient {
     };
     const timeout = AbortSignal.timeout(this.#options.requestTimeoutMs ?? 300_000);
     let response: Response;
-    let text: string;
+    let bytes: Buffer;
     try {
       response = await fetch(url, {
         method: 'POST', headers, body: JSON.stringify({ query }),
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
-      text = await response.text();
+      // Bytes, not text: the rows of a large result are decoded and parsed one at a time as they are mapped.
+      bytes = Buffer.from(await response.arrayBuffer());
     } catch (error) {
       if (signal?.aborted) throw error;
       const what = timeout.aborted ? 'timed out' : `failed: ${describeNetworkError(error)}`;
       throw new SourceError(`Google Ads searchStream request ${what}`, { cause: error, context, retryable: true });
     }
 
-    let body: unknown;
+    let elements: ReturnType<typeof splitSearchStream>;
     try {
-      body = JSON.parse(text);
+      elements = splitSearchStream(bytes);
     } catch (error) {
       if (response.ok) {
         // A stream cut short parses as nothing: worth another attempt.
@@ -141,17 +142,17 @@ export class GoogleAdsClient {
       throw httpError(response.status, undefined, response.headers, context);
     }
     // searchStream reports failures inside the stream, even after HTTP 200 and some batches.
-    const status = findRpcStatus(body);
+    const status = findRpcStatus(elements.map((e) => e.value));
     if (!response.ok || status) throw httpError(status?.error.code ?? response.status, status, response.headers, context);
 
-    const parsed = SearchStreamResponse.safeParse(body);
+    const parsed = SearchStreamResponse.safeParse(elements.map((e) => e.value));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new SourceError(`Google Ads searchStream returned an unexpected body: ${issue?.message} at ${issue?.path.join('.') || '(top level)'}`, {
         context: { ...context, status: response.status },
       });
     }
-    return parsed.data;
+    return parsed.data.map((batch, i) => (elements[i]!.results.length > 0 ? { ...batch, results: elements[i]!.results } : batch));
   }
 }
 

@@ -1,5 +1,7 @@
+import { isIsoDate } from '../../core/dates.ts';
+import { RecordError } from '../../core/errors.ts';
 import type { Row } from '../../core/table/schema.ts';
-import type { GoogleAdsRow } from './report.ts';
+import { GoogleAdsRow } from './report.ts';
 
 /** Facts every row records besides what the API row carries. */
 export interface RowContext {
@@ -15,17 +17,17 @@ const microsPerUnit = 1_000_000;
 export function toInt64(value: string | number | undefined, field: string): bigint {
   if (value === undefined || value === '') return 0n;
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new TypeError(`Google Ads ${field} is not an integer: ${JSON.stringify(value)}`);
+    if (!Number.isSafeInteger(value)) throw new RecordError(`Google Ads ${field} is not an integer: ${JSON.stringify(value)}`, { field });
     return BigInt(value);
   }
-  if (!/^-?\d+$/.test(value)) throw new TypeError(`Google Ads ${field} is not an int64: ${JSON.stringify(value)}`);
+  if (!/^-?\d+$/.test(value)) throw new RecordError(`Google Ads ${field} is not an int64: ${JSON.stringify(value)?.slice(0, 80)}`, { field });
   return BigInt(value);
 }
 
 /** A count small enough for a JS number (impressions, clicks). */
 export function toCount(value: string | number | undefined, field: string): number {
   const n = toInt64(value, field);
-  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) throw new TypeError(`Google Ads ${field} is out of range: ${n}`);
+  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) throw new RecordError(`Google Ads ${field} is out of range: ${n}`, { field });
   return Number(n);
 }
 
@@ -33,7 +35,7 @@ export function toCount(value: string | number | undefined, field: string): numb
 export function toDouble(value: string | number | undefined, field: string): number {
   if (value === undefined || value === '') return 0;
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n)) throw new TypeError(`Google Ads ${field} is not a finite number: ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n)) throw new RecordError(`Google Ads ${field} is not a finite number: ${JSON.stringify(value)?.slice(0, 80)}`, { field });
   return n;
 }
 
@@ -46,7 +48,7 @@ export function microsToUnits(micros: bigint): number {
 }
 
 function required(value: string | undefined, field: string): string {
-  if (value === undefined || value === '') throw new TypeError(`Google Ads row has no ${field}`);
+  if (value === undefined || value === '') throw new RecordError(`Google Ads row has no ${field}`, { field });
   return value;
 }
 
@@ -54,10 +56,20 @@ function optional(value: string | undefined): string | null {
   return value === undefined || value === '' ? null : value;
 }
 
-/** One `FROM campaign … segments.date` row → one `ads_google_campaign_daily` row. */
-export function toCampaignDailyRow(row: GoogleAdsRow, context: RowContext): Row {
+/** A wire row checked against the searchStream contract; a field of the wrong type is a RecordError naming it. */
+export function toGoogleAdsRow(raw: unknown): GoogleAdsRow {
+  const parsed = GoogleAdsRow.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.join('.');
+  throw new RecordError(`Google Ads ${field || 'row'} is not as the contract says: ${issue.message}`, field ? { field } : {});
+}
+
+/** One `FROM campaign … segments.date` row (as sent) → one `ads_google_campaign_daily` row. */
+export function toCampaignDailyRow(raw: unknown, context: RowContext): Row {
+  const row = toGoogleAdsRow(raw);
   const date = required(row.segments?.date, 'segments.date');
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new TypeError(`Google Ads segments.date is not YYYY-MM-DD: ${JSON.stringify(date)}`);
+  if (!isIsoDate(date)) throw new RecordError(`Google Ads segments.date is not a YYYY-MM-DD date: ${JSON.stringify(date)}`, { field: 'segments.date' });
   const costMicros = toInt64(row.metrics?.costMicros, 'metrics.costMicros');
   return {
     date,

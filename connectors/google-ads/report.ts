@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDate } from '../../core/config/schema.ts';
+import { JsonItems, parseArrayWithLazyArrays } from '../../core/json/json-items.ts';
 
 /**
  * The searchStream wire format, parsed at the boundary. Google's REST (proto3 JSON) names fields in
@@ -38,8 +39,11 @@ export const GoogleAdsRow = z.object({
 }).loose();
 export type GoogleAdsRow = z.infer<typeof GoogleAdsRow>;
 
+/** A batch's rows: an array, or the lazily parsed rows of a body the client read (JsonItems); each is checked as it is mapped. */
+export type RowList = Iterable<unknown> & { readonly length: number };
+
 export const SearchStreamBatch = z.object({
-  results: z.array(GoogleAdsRow).default([]),
+  results: z.custom<RowList>((value) => Array.isArray(value) || value instanceof JsonItems, { message: 'results is not an array' }).default([]),
   fieldMask: z.string().optional(),
   requestId: z.string().optional(),
   queryResourceConsumption: Int64.optional(),
@@ -47,6 +51,15 @@ export const SearchStreamBatch = z.object({
 export type SearchStreamBatch = z.infer<typeof SearchStreamBatch>;
 
 export const SearchStreamResponse = z.array(SearchStreamBatch);
+
+/**
+ * A searchStream body as bytes → its elements (batches, or an error status) with each batch's
+ * `results` left as JsonItems, parsed a row at a time when mapped. Throws SyntaxError on a body that
+ * is cut short or not JSON.
+ */
+export function splitSearchStream(body: Buffer): Array<{ readonly value: unknown; readonly results: JsonItems }> {
+  return parseArrayWithLazyArrays(body, 'results').map(({ value, items }) => ({ value, results: items }));
+}
 
 /** One `GoogleAdsError`: `errorCode` is a oneof, e.g. `{ "quotaError": "RESOURCE_TEMPORARILY_EXHAUSTED" }`. */
 export const GoogleAdsError = z.object({

@@ -1,7 +1,6 @@
 import { adCampaignDailyColumns } from '../../core/models/ad-performance-daily.ts';
 import type { Column, Row, TableSchema } from '../../core/table/schema.ts';
 import { toCampaignDailyRow, type RowContext } from './mappers.ts';
-import type { GoogleAdsRow } from './report.ts';
 
 /** A Google Ads report stream, as data: its table, the GAQL resource and fields, and its mapper. */
 export interface GoogleAdsReportStream {
@@ -11,7 +10,8 @@ export interface GoogleAdsReportStream {
   /** The GAQL `SELECT` fields (snake_case, as GAQL writes them). */
   readonly fields: readonly string[];
   readonly primaryKey: readonly string[];
-  readonly toRow: (row: GoogleAdsRow, context: RowContext) => Row;
+  /** Maps one wire row as sent (it checks the row itself; see toGoogleAdsRow). */
+  readonly toRow: (raw: unknown, context: RowContext) => Row;
 }
 
 const columns = [

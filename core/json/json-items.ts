@@ -35,6 +35,11 @@ export class JsonItems implements Iterable<unknown> {
     return JSON.parse(this.textAt(i));
   }
 
+  /** Where element i is in the text: [start, end). */
+  boundsAt(i: number): readonly [number, number] {
+    return [this.#bounds[2 * i]!, this.#bounds[2 * i + 1]!];
+  }
+
   /** Element i's text, as the vendor sent it. */
   textAt(i: number): string {
     return this.#text.toString('utf8', this.#bounds[2 * i]!, this.#bounds[2 * i + 1]!);
@@ -72,6 +77,20 @@ export function parseWithLazyArray(text: Buffer, field: string, from = 0, to = t
   if (arrayStart < 0) return { value: JSON.parse(text.toString('utf8', from, to)), items: JsonItems.empty };
   const value = JSON.parse(`${text.toString('utf8', from, arrayStart)}[]${text.toString('utf8', arrayEnd, to)}`) as unknown;
   return { value, items: arrayItems(text, arrayStart, arrayEnd) };
+}
+
+/**
+ * A JSON document that is an array of objects each holding a long array in `field` (Google Ads
+ * searchStream: `[{ results: [...], fieldMask }, …]`): each object as parseWithLazyArray reads it.
+ * A document that is not an array is read as a one-element list (an error body `{ error }`).
+ */
+export function parseArrayWithLazyArrays(text: Buffer, field: string): Array<{ readonly value: unknown; readonly items: JsonItems }> {
+  const from = skipSpace(text, 0, text.length);
+  if (text[from] !== 0x5b /* [ */) return [parseWithLazyArray(text, field)];
+  const end = skipValue(text, from, text.length);
+  if (skipSpace(text, end, text.length) !== text.length) throw unexpected(text, skipSpace(text, end, text.length), text.length);
+  const elements = arrayItems(text, from, end);
+  return Array.from({ length: elements.length }, (_, i) => parseWithLazyArray(text, field, ...elements.boundsAt(i)));
 }
 
 /** The elements of the array at text[from] === '[' … text[to - 1] === ']'. */
@@ -115,18 +134,24 @@ function skipValue(text: Buffer, i: number, to: number): number {
     return j;
   }
   // Brackets must match in kind, so a cut or garbled body fails here rather than when its row is parsed.
-  const stack: number[] = [];
+  const stack = closers;
+  let depth = 0;
   for (let j = i; j < to; j++) {
-    const c = text[j];
+    const c = text[j]!;
     if (c === 0x22) j = skipString(text, j, to) - 1;
-    else if (c === 0x7b || c === 0x5b) stack.push(c + 2); // '{' + 2 = '}', '[' + 2 = ']'
-    else if (c === 0x7d || c === 0x5d) {
-      if (stack.pop() !== c) throw unexpected(text, j, to);
-      if (stack.length === 0) return j + 1;
+    else if (c === 0x7b || c === 0x5b) {
+      if (depth === stack.length) throw new SyntaxError(`JSON nested deeper than ${stack.length} levels at position ${j}`);
+      stack[depth++] = c + 2; // '{' + 2 = '}', '[' + 2 = ']'
+    } else if (c === 0x7d || c === 0x5d) {
+      if (depth === 0 || stack[--depth] !== c) throw unexpected(text, j, to);
+      if (depth === 0) return j + 1;
     }
   }
   throw new SyntaxError('Unexpected end of JSON input');
 }
+
+/** The closing bracket expected at each depth of skipValue (API rows nest a few levels; 512 is plenty). */
+const closers = new Uint8Array(512);
 
 /** The index just past the string whose opening quote is at `i`. */
 function skipString(text: Buffer, i: number, to: number): number {

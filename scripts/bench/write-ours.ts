@@ -10,7 +10,7 @@ import { toTrafficRow, type ReportContext } from '../../connectors/ga4/mappers.t
 import { headersOf, RunReportResponse, toReportRecord } from '../../connectors/ga4/report.ts';
 import { ga4TrafficDaily } from '../../connectors/ga4/streams.ts';
 import { toCampaignDailyRow } from '../../connectors/google-ads/mappers.ts';
-import { SearchStreamResponse } from '../../connectors/google-ads/report.ts';
+import { SearchStreamResponse, splitSearchStream } from '../../connectors/google-ads/report.ts';
 import { adsGoogleCampaignDaily } from '../../connectors/google-ads/streams.ts';
 import { parseWithLazyArray } from '../../core/json/json-items.ts';
 import { putParquetStream } from '../../core/lake/lake-writer.ts';
@@ -43,10 +43,14 @@ function ga4PageRows(body: Buffer): Row[] {
 
 /** What the Google Ads connector does with each searchStream batch (connectors/google-ads/read-report.ts). */
 function adsPageRows(body: Buffer): Row[] {
-  // The client parses the searchStream body, an array of batches, with SearchStreamResponse.
-  const [batch] = SearchStreamResponse.parse([JSON.parse(body.toString('utf8'))]);
+  // As the client reads a searchStream body (an array of batches; here one batch a line): the
+  // envelopes checked by SearchStreamResponse, each batch's rows parsed and checked as they are mapped.
+  const elements = splitSearchStream(body);
+  SearchStreamResponse.parse(elements.map((e) => e.value));
   const context = { sourceId: 'google_ads', customerId: '1234567890', syncedAt };
-  return batch!.results.map((row) => toCampaignDailyRow(row, context));
+  const { rows, rejected } = mapRecords(elements[0]!.results, (raw) => toCampaignDailyRow(raw, context));
+  if (rejected.length > 0) throw new Error(`${rejected.length} rows rejected: ${rejected[0]!.reason}`);
+  return rows;
 }
 
 async function* pageRows(files: readonly string[], toRows: (body: Buffer) => Row[]): AsyncGenerator<Row[]> {

@@ -11,7 +11,8 @@ import { syncStream, type StreamSyncResult } from '../../core/sync/sync-stream.t
 import { GoogleAdsSourceConfig } from '../../connectors/google-ads/config.ts';
 import { googleAdsConnector } from '../../connectors/google-ads/index.ts';
 import { campaignFactsFor } from '../../connectors/google-ads/sandbox/seed-data.ts';
-import { startGoogleAdsSandbox, type GoogleAdsSandboxOptions, type RunningGoogleAdsSandbox } from '../../connectors/google-ads/sandbox/server.ts';
+import { rejectsTable } from '../../core/sync/rejects.ts';
+import { GOOGLE_ADS_SANDBOX_ODDITIES, startGoogleAdsSandbox, type GoogleAdsSandboxOptions, type RunningGoogleAdsSandbox } from '../../connectors/google-ads/sandbox/server.ts';
 import { tempDirs } from '../support/temp-dir.ts';
 
 // The sandbox's "today" (a Friday); the seed data are a pure function of (seed 42, this date, day).
@@ -257,5 +258,37 @@ describe('Google Ads connector through syncStream into a local lake', () => {
       expect(await lakeTotals(root)).toEqual({ ...kept, days: 7, first: from, last: '2026-11-12', keys: kept.rows });
       expect(await readStreamState(store, 'google', table)).toMatchObject({ cursor: '2026-11-12', partialReason: result.partialReason });
     });
+  });
+});
+
+describe('Google Ads rows with odd values', () => {
+  it('coerces what the contract allows, quarantines the rest in _rejects with the raw row, and loses nothing on a re-read', async () => {
+    // Prepare: one 7-day chunk, one searchStream per customer; every 2nd row of each carries one oddity in turn
+    const { stream } = await directSandbox({ oddValues: 2, rowsPerBatch: 5 }, { chunkDays: 7 });
+    const { root, store } = await lake();
+    const from = '2026-11-13';
+    const to = '2026-11-19';
+    const perCustomer = customers.map((id) => [...eachDay(from, to)].flatMap((day) => campaignFactsFor(day, seed)).filter((f) => f.customerId === id).length);
+    const oddities = perCustomer.flatMap((rows) => Array.from({ length: Math.floor(rows / 2) }, (_, n) => GOOGLE_ADS_SANDBOX_ODDITIES[n % GOOGLE_ADS_SANDBOX_ODDITIES.length]!));
+    const expectedRejects = oddities.filter((o) => o.rejected).length;
+    const allRows = perCustomer.reduce((a, b) => a + b, 0);
+
+    // Act
+    const result = await sync(store, stream, to, from);
+    const rerun = await syncStream({ store, sourceId: 'google', stream, runId: 'run2', lastCompleteDay: to, initialFrom: from, log: silentLogger, backfill: { from, to } });
+
+    // Assess
+    expect(expectedRejects).toBeGreaterThan(0);
+    expect(result).toMatchObject({ status: 'ok', rows: allRows - expectedRejects, rejected: expectedRejects });
+    expect(rerun).toMatchObject({ rows: allRows - expectedRejects, rejected: expectedRejects });
+    expect((await lakeTotals(root)).rows).toBe(allRows - expectedRejects);
+    const engine = await DuckDbEngine.open({ lakeRoot: root, tables: [...googleAdsConnector.tables, rejectsTable] });
+    engines.push(engine);
+    const rejects = await engine.query(`SELECT run_id, field, reason, raw_payload FROM "_rejects" WHERE run_id = 'run1' ORDER BY reason`);
+    expect(rejects).toHaveLength(expectedRejects);
+    expect(new Set(rejects.map((r) => r.field))).toEqual(new Set(['segments.date', 'metrics.impressions']));
+    expect(JSON.parse(rejects.find((r) => r.field === 'segments.date')!.raw_payload as string)).toMatchObject({ segments: { date: expect.stringMatching(/^202611\d\d$/) } });
+    const [korean] = await engine.query(`SELECT count(*) AS n FROM ads_google_campaign_daily WHERE campaign_name LIKE '%🎉 한글 캠페인'`);
+    expect(Number(korean!.n)).toBe(oddities.filter((o) => o.name.startsWith('Korean')).length);
   });
 });

@@ -101,7 +101,7 @@ describe('Google Ads campaign daily mapper', () => {
     expect(() => toCampaignDailyRow(parseRow(withoutDate), context)).toThrow('Google Ads row has no segments.date');
     expect(() => toCampaignDailyRow(parseRow(withoutCampaign), context)).toThrow('Google Ads row has no campaign.id');
     expect(() => toCampaignDailyRow(parseRow(withoutCurrency), context)).toThrow('Google Ads row has no customer.currencyCode');
-    expect(() => toCampaignDailyRow(parseRow(badDate), context)).toThrow('Google Ads segments.date is not YYYY-MM-DD: "20261101"');
+    expect(() => toCampaignDailyRow(parseRow(badDate), context)).toThrow('Google Ads segments.date is not a YYYY-MM-DD date: "20261101"');
   });
 
   it('rejects an int64 that is not whole at the boundary', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWithLazyArray } from '../../core/json/json-items.ts';
+import { parseArrayWithLazyArrays, parseWithLazyArray } from '../../core/json/json-items.ts';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 
@@ -53,6 +53,33 @@ describe('parseWithLazyArray', () => {
     // Prepare: the text above
     // Act
     const act = () => parseWithLazyArray(bytes(text), 'rows');
+    // Assess
+    expect(act).toThrow(SyntaxError);
+  });
+});
+
+describe('parseArrayWithLazyArrays', () => {
+  it('reads an array of batches, each with its long array parsed lazily, and an error object as one element', () => {
+    // Prepare: a searchStream body (two batches) and an error body
+    const stream = [{ results: [{ a: 1 }, { a: 2 }], fieldMask: 'a' }, { fieldMask: 'a' }, { results: [], requestId: 'r' }];
+    const error = { error: { code: 429, message: 'quota' } };
+    // Act
+    const batches = parseArrayWithLazyArrays(bytes(` ${JSON.stringify(stream, null, 1)}\n`), 'results');
+    const [failure] = parseArrayWithLazyArrays(bytes(JSON.stringify(error)), 'results');
+    // Assess
+    expect(batches.map((b) => [b.value, [...b.items]])).toEqual([
+      [{ results: [], fieldMask: 'a' }, [{ a: 1 }, { a: 2 }]],
+      [{ fieldMask: 'a' }, []],
+      [{ results: [], requestId: 'r' }, []],
+    ]);
+    expect(failure!.value).toEqual(error);
+  });
+
+  it('throws a SyntaxError on a stream cut short between batches', () => {
+    // Prepare
+    const cut = bytes('[{"results":[{"a":1}]},{"results":[{"a":');
+    // Act
+    const act = () => parseArrayWithLazyArrays(cut, 'results');
     // Assess
     expect(act).toThrow(SyntaxError);
   });

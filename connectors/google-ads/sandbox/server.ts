@@ -66,6 +66,12 @@ export interface GoogleAdsSandboxOptions {
   customers?: readonly SandboxCustomer[];
   /** The manager account accepted as `login-customer-id`; default 1112223333. */
   managerCustomerId?: string;
+  /**
+   * Every n-th row of a result (by its place in the whole result, so the same rows on every read)
+   * carries one of `GOOGLE_ADS_SANDBOX_ODDITIES` in turn: values the client must coerce or set aside.
+   * Default 0: none. Meant for campaign queries (the fields it changes must be selected).
+   */
+  oddValues?: number;
   /** Rows per stream batch; the real API sends up to 10,000. */
   rowsPerBatch?: number;
   /** Every Nth authenticated searchStream request is answered 429 RESOURCE_TEMPORARILY_EXHAUSTED. */
@@ -399,7 +405,7 @@ export async function startGoogleAdsSandbox(options: GoogleAdsSandboxOptions = {
       if (from <= to) for (const day of eachDay(from, to)) facts.push(...customerFactsFor(customer, day, seed));
       let rows = buildRows(parsed, customer, facts);
       if (parsed.limit !== undefined) rows = rows.slice(0, parsed.limit);
-      sendJson(response, 200, toBatches(rows, parsed, rowsPerBatch, facts.length));
+      sendJson(response, 200, toBatches(withOddities(rows, options.oddValues ?? 0), parsed, rowsPerBatch, facts.length));
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError(500, 'INTERNAL', `Internal error encountered. ${String(error)}`);
       seen.status = apiError.code;
@@ -462,6 +468,28 @@ function parseBody(text: string): string {
 /** A protobuf Duration in JSON: 1 → "1s", 0.5 → "0.500s". */
 function formatDuration(seconds: number): string {
   return Number.isInteger(seconds) ? `${seconds}s` : `${seconds.toFixed(3)}s`;
+}
+
+type WireRow = Record<string, Record<string, unknown> | undefined>;
+
+/** What `oddValues` does to a wire row, and whether the pipeline should coerce it or reject it. */
+export const GOOGLE_ADS_SANDBOX_ODDITIES: ReadonlyArray<{ readonly name: string; readonly rejected: boolean; apply(row: WireRow): void }> = [
+  { name: 'segments.date as YYYYMMDD', rejected: true, apply: (row) => (row.segments!.date = String(row.segments!.date).replaceAll('-', '')) },
+  { name: 'an int64 as a JSON number', rejected: false, apply: (row) => (row.metrics!.clicks = Number(row.metrics!.clicks ?? 0)) },
+  { name: 'a double as a numeric string', rejected: false, apply: (row) => (row.metrics!.conversions = String(row.metrics!.conversions ?? 0)) },
+  { name: 'an int64 with a fraction', rejected: true, apply: (row) => (row.metrics!.impressions = '12.5') },
+  { name: 'Korean and emoji in a name', rejected: false, apply: (row) => (row.campaign!.name = `${String(row.campaign!.name)} 🎉 한글 캠페인`) },
+  { name: 'a field the API does not document', rejected: false, apply: (row) => (row.adGroupFuture = { since: 'v23' }) },
+];
+
+function withOddities(rows: readonly Record<string, unknown>[], every: number): readonly Record<string, unknown>[] {
+  if (every <= 0) return rows;
+  return rows.map((row, index) => {
+    if (index % every !== every - 1) return row;
+    const copy = structuredClone(row) as WireRow;
+    GOOGLE_ADS_SANDBOX_ODDITIES[Math.floor(index / every) % GOOGLE_ADS_SANDBOX_ODDITIES.length]!.apply(copy);
+    return copy;
+  });
 }
 
 function toBatches(rows: readonly Record<string, unknown>[], query: ParsedQuery, rowsPerBatch: number, scanned: number): Record<string, unknown>[] {
