@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError, LakeError } from '../errors.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -95,6 +95,36 @@ export class LocalFolderStore implements ObjectStore {
     };
     await walk(startKey);
     return keys.sort();
+  }
+
+  /**
+   * Deletes temp files of puts that never finished (the process was killed between writing and
+   * renaming). Only files untouched for `olderThanMs` (default 15 minutes): a put running now in
+   * another process keeps writing its temp file, so it stays.
+   */
+  async sweepLeftovers(olderThanMs = 15 * 60_000): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    let removed = 0;
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return; // gone while we walk
+      }
+      for (const entry of entries) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) await walk(file);
+        else if (entry.isFile() && TEMP_FILE.test(entry.name)) {
+          const info = await stat(file).catch(() => undefined);
+          if (!info || info.mtimeMs > cutoff) continue;
+          await unlink(file).then(() => removed++, () => undefined);
+          await this.removeEmptyParents(dir);
+        }
+      }
+    };
+    await walk(this.root);
+    return removed;
   }
 
   async delete(keys: readonly string[]): Promise<void> {

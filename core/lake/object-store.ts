@@ -10,6 +10,12 @@ export interface ObjectStore {
   /** Every key under the prefix (recursive), sorted. */
   list(prefix: string): Promise<string[]>;
   delete(keys: readonly string[]): Promise<void>;
+  /**
+   * Removes what a writer killed mid-write left behind (a folder's temp files) and says how many;
+   * optional: on S3 an unfinished put leaves nothing visible (the bucket's lifecycle rule aborts
+   * incomplete multipart uploads).
+   */
+  sweepLeftovers?(): Promise<number>;
   /** Where the objects are, for messages: a folder path or `s3://bucket/prefix`. */
   readonly location: string;
 }

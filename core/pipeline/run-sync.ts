@@ -35,6 +35,9 @@ export async function runSync(options: RunSyncOptions): Promise<StreamSyncResult
     throw new UsageError(`no source with id "${options.onlySource}"; the config has: ${options.sources.map((s) => s.config.id).join(', ') || 'none'}`);
   }
   const runId = options.runId ?? new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14);
+  // A run killed mid-write (Lambda timeout, OOM, a Ctrl-C) can leave a temp file in a local lake.
+  const swept = await options.store.sweepLeftovers?.();
+  if (swept) log.info(`removed ${swept} unfinished temp file${swept === 1 ? '' : 's'} left by an earlier run`);
   // The reference table goes first, so the lake is queryable (ad_performance_daily) after any sync.
   await writeFxRates(store, options.config);
   const results: StreamSyncResult[] = [];

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -272,6 +272,28 @@ describe('LocalFolderStore', () => {
       .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
       .sort();
   }
+
+  it('sweeps the temp files a killed put left behind, but not one being written now, nor any object', async () => {
+    // Prepare: an object, an old temp file in its own partition folder, and a fresh temp file beside the object
+    const root = path.join(base, 'sweep');
+    const store = new LocalFolderStore(root);
+    await store.put('raw/t/dt=2026-11-01/web.parquet', 'data');
+    await mkdir(path.join(root, 'raw/t/dt=2026-11-02'), { recursive: true });
+    const orphan = path.join(root, 'raw/t/dt=2026-11-02/.web.parquet.tmp-0123456789ab');
+    const writing = path.join(root, 'raw/t/dt=2026-11-01/.web.parquet.tmp-ba9876543210');
+    await writeFile(orphan, 'half');
+    await writeFile(writing, 'half');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(orphan, anHourAgo, anHourAgo);
+
+    // Act
+    const removed = await store.sweepLeftovers();
+
+    // Assess: the orphan and the folder it left empty are gone
+    expect(removed).toBe(1);
+    expect(await allFiles(root)).toEqual(['raw/t/dt=2026-11-01/.web.parquet.tmp-ba9876543210', 'raw/t/dt=2026-11-01/web.parquet']);
+    expect(await readdir(path.join(root, 'raw/t'))).toEqual(['dt=2026-11-01']);
+  });
 
   it('resolves its root to an absolute path and reports it as its location', () => {
     const store = new LocalFolderStore('some/relative/lake');
