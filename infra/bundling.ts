@@ -15,12 +15,41 @@ export const repoRoot = path.resolve(fileURLToPath(new URL('..', import.meta.url
 
 export const lambdaRuntime = Runtime.NODEJS_22_X;
 
-/** The handler entry points, relative to the repository root. */
+/**
+ * The handler entry points, relative to the repository root: one ingest entry per source type,
+ * each bundling only its own connector (and so only its vendor library: GA4 the Google client,
+ * Salesforce jsforce), and the snapshot and notify handlers, which bundle no connector client.
+ */
 export const handlerEntries = {
-  ingest: 'functions/ingest.ts',
+  'ingest-ga4': 'functions/ingest-ga4.ts',
+  'ingest-salesforce': 'functions/ingest-salesforce.ts',
+  'ingest-google-ads': 'functions/ingest-google-ads.ts',
+  'ingest-meta': 'functions/ingest-meta.ts',
+  'ingest-linkedin': 'functions/ingest-linkedin.ts',
+  'ingest-tiktok': 'functions/ingest-tiktok.ts',
   snapshot: 'functions/snapshot.ts',
   notify: 'functions/notify.ts',
 } as const;
+
+export type HandlerName = keyof typeof handlerEntries;
+
+/** The ingest handler of each source type (`type` in pipeline.yaml). */
+const ingestHandlers: Readonly<Record<string, HandlerName>> = {
+  ga4: 'ingest-ga4',
+  salesforce: 'ingest-salesforce',
+  google_ads: 'ingest-google-ads',
+  meta: 'ingest-meta',
+  linkedin: 'ingest-linkedin',
+  tiktok: 'ingest-tiktok',
+};
+
+/** The ingest handler a source of this type runs; a type without one stops the synth. */
+export function ingestHandlerOf(sourceType: string): HandlerName {
+  if (!Object.hasOwn(ingestHandlers, sourceType)) {
+    throw new Error(`source type "${sourceType}" has no ingest handler: add functions/ingest-<type>.ts (its connector and ingestHandler) and list it in infra/bundling.ts`);
+  }
+  return ingestHandlers[sourceType]!;
+}
 
 /**
  * An ESM bundle has no `require`, `__filename` or `__dirname`, but CommonJS dependencies bundled
@@ -39,15 +68,19 @@ export const esmRequireBanner = [
 ].join(' ');
 
 /**
- * Never bundled: DuckDB is the local query engine (a native addon) and no handler imports it; if
- * one ever did, the bundle would fail to load in the bundle test rather than ship a broken addon.
+ * Never bundled:
+ * - DuckDB is the local query engine (a native addon) and no handler imports it; if one ever did,
+ *   the bundle would fail to load in the bundle test rather than ship a broken addon.
+ * - The connectors' sandboxes (seeded data generators and HTTP servers) run only locally: each
+ *   connector's `startSandbox` loads `./sandbox/…` with a dynamic import, which stays an import
+ *   in the bundle and is never called in AWS (a sandbox source cannot be deployed).
  *
  * `@aws-sdk/*` is deliberately NOT external (NodejsFunction's default): the adapters are tested
  * against the SDK versions pinned in package-lock.json, and the SDK the Lambda runtime ships is
  * older and changes without notice. Bundling costs about 1 MB per bundle and a few tens of ms of
  * cold start, which a daily batch job does not notice.
  */
-export const externalModules: readonly string[] = ['@duckdb/node-api'];
+export const externalModules: readonly string[] = ['@duckdb/node-api', './sandbox/*'];
 
 const requireFromRepo = createRequire(path.join(repoRoot, 'package.json'));
 
@@ -66,14 +99,17 @@ export const bundledConfigName = 'pipeline.yaml';
 export const bundledWasmName = 'parquet_wasm_bg.wasm';
 export const bundledChartWasmName = 'index_bg.wasm';
 
+/** The handlers that draw the emails' trend charts (resvg): only these get its .wasm beside them. */
+export const chartHandlers: ReadonlySet<HandlerName> = new Set(['notify']);
+
 /**
- * NodejsFunction bundling for every handler. `configFile` is the validated pipeline.yaml: it is
+ * NodejsFunction bundling for a handler. `configFile` is the validated pipeline.yaml: it is
  * copied beside the bundle as `pipeline.yaml`, where functions/runtime.ts reads it (its default
  * KPI_CONFIG_FILE), so a deployed function always runs the config the stack was synthesized from.
  */
-export function lambdaBundling(configFile: string): BundlingOptions {
+export function lambdaBundling(configFile: string, handler: HandlerName): BundlingOptions {
   const wasm = parquetWasmFile();
-  const chartWasm = resvgWasmFile();
+  const chartWasm = chartHandlers.has(handler) ? resvgWasmFile() : undefined;
   return {
     format: OutputFormat.ESM,
     target: 'node22',
@@ -93,7 +129,7 @@ export function lambdaBundling(configFile: string): BundlingOptions {
       afterBundling: (_inputDir: string, outputDir: string) => [
         `cp ${shellQuote(configFile)} ${shellQuote(path.posix.join(outputDir, bundledConfigName))}`,
         `cp ${shellQuote(wasm)} ${shellQuote(path.posix.join(outputDir, bundledWasmName))}`,
-        `cp ${shellQuote(chartWasm)} ${shellQuote(path.posix.join(outputDir, bundledChartWasmName))}`,
+        ...(chartWasm ? [`cp ${shellQuote(chartWasm)} ${shellQuote(path.posix.join(outputDir, bundledChartWasmName))}`] : []),
       ],
     },
   };

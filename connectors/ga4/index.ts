@@ -4,7 +4,6 @@ import { ConfigError } from '../../core/errors.ts';
 import { Ga4SourceConfig, type Ga4Auth } from './config.ts';
 import { readReport } from './read-report.ts';
 import { ga4ReportStreams } from './streams.ts';
-import { startGa4Sandbox } from './sandbox/server.ts';
 
 /** Google Analytics 4 (Data API v1beta runReport): daily traffic and event reports. */
 export const ga4Connector: Connector<Ga4SourceConfig> = {
@@ -36,6 +35,8 @@ export const ga4Connector: Connector<Ga4SourceConfig> = {
   },
 
   async startSandbox(config, { anchorDate }) {
+    // Loaded only here: the sandbox (seeded data, HTTP server) is local-only and never bundled into a Lambda.
+    const { startGa4Sandbox } = await import('./sandbox/server.ts');
     const sandbox = await startGa4Sandbox({ seed: config.sandbox?.seed ?? 42, anchorDate, propertyId: config.propertyId });
     // The sandbox's bearer token travels as a secret, like a real credential, and never reaches disk.
     const secret = `sandbox/${config.id}`;

@@ -3,7 +3,6 @@ import { ConfigError } from '../../core/errors.ts';
 import { createGoogleAdsCredentials, GoogleAdsClient } from './client.ts';
 import { GoogleAdsSourceConfig, type GoogleAdsAuth } from './config.ts';
 import { readReport } from './read-report.ts';
-import { startGoogleAdsSandbox } from './sandbox/server.ts';
 import { googleAdsReportStreams } from './streams.ts';
 
 /** Google Ads (REST googleAds:searchStream): daily campaign delivery, cost and conversions. */
@@ -37,6 +36,8 @@ export const googleAdsConnector: Connector<GoogleAdsSourceConfig> = {
   },
 
   async startSandbox(config, { anchorDate }) {
+    // Loaded only here: the sandbox (seeded data, HTTP server) is local-only and never bundled into a Lambda.
+    const { startGoogleAdsSandbox } = await import('./sandbox/server.ts');
     const sandbox = await startGoogleAdsSandbox({
       seed: config.sandbox?.seed ?? 42,
       anchorDate,

@@ -3,8 +3,7 @@ import { ConfigError } from '../../core/errors.ts';
 import { LinkedinClient, resolveLinkedinCredentials } from './client.ts';
 import { LINKEDIN_DEFAULT_API_ROOT, LinkedinSourceConfig, type LinkedinAuth } from './config.ts';
 import { readCampaignDaily } from './read-analytics.ts';
-import { defaultLinkedinSandboxAccount, type LinkedinSandboxAccount } from './sandbox/seed-data.ts';
-import { startLinkedinSandbox } from './sandbox/server.ts';
+import type { LinkedinSandboxAccount } from './sandbox/seed-data.ts';
 import { adsLinkedinCampaignDaily, linkedinPrimaryKey } from './streams.ts';
 
 /** LinkedIn Marketing API (adAnalytics, pivot CAMPAIGN, DAILY): ad spend and results per campaign and UTC day. */
@@ -38,7 +37,9 @@ export const linkedinConnector: Connector<LinkedinSourceConfig> = {
   },
 
   async startSandbox(config, { anchorDate }) {
-    const sandbox = await startLinkedinSandbox({ seed: config.sandbox?.seed ?? 42, anchorDate, accounts: sandboxAccountsFor(config.accountIds) });
+    // Loaded only here: the sandbox (seeded data, HTTP server) is local-only and never bundled into a Lambda.
+    const [{ startLinkedinSandbox }, { defaultLinkedinSandboxAccount }] = await Promise.all([import('./sandbox/server.ts'), import('./sandbox/seed-data.ts')]);
+    const sandbox = await startLinkedinSandbox({ seed: config.sandbox?.seed ?? 42, anchorDate, accounts: sandboxAccountsFor(config.accountIds, defaultLinkedinSandboxAccount) });
     // The sandbox's bearer token travels as a secret, like a real credential, and never reaches disk.
     const secret = `sandbox/${config.id}`;
     return {
@@ -50,9 +51,9 @@ export const linkedinConnector: Connector<LinkedinSourceConfig> = {
 };
 
 /** The shop's account under the config's first id; any further ids are served as accounts without campaigns. */
-function sandboxAccountsFor(accountIds: readonly string[]): LinkedinSandboxAccount[] {
+function sandboxAccountsFor(accountIds: readonly string[], shopAccount: (id: string) => LinkedinSandboxAccount): LinkedinSandboxAccount[] {
   return accountIds.map((id, index) => index === 0
-    ? defaultLinkedinSandboxAccount(id)
+    ? shopAccount(id)
     : { id, name: `Sandbox account ${id}`, currency: 'USD', campaignGroups: [{ id: `9${id}`, name: 'Default Campaign Group', status: 'ACTIVE', campaigns: [] }] });
 }
 

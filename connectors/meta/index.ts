@@ -3,7 +3,6 @@ import { ConfigError } from '../../core/errors.ts';
 import { MetaClient, readMetaAccessToken } from './client.ts';
 import { MetaSourceConfig, type MetaAuth } from './config.ts';
 import { readCampaignDaily } from './read-insights.ts';
-import { startMetaSandbox } from './sandbox/server.ts';
 import { adsMetaCampaignDaily, adsMetaCampaignDailyPrimaryKey } from './streams.ts';
 
 /** Meta (Facebook, Instagram) Marketing API insights: campaign × day delivery, spend and conversions. */
@@ -49,6 +48,8 @@ export const metaConnector: Connector<MetaSourceConfig> = {
   },
 
   async startSandbox(config, { anchorDate }) {
+    // Loaded only here: the sandbox (seeded data, HTTP server) is local-only and never bundled into a Lambda.
+    const { startMetaSandbox } = await import('./sandbox/server.ts');
     const sandbox = await startMetaSandbox({ seed: config.sandbox?.seed ?? 42, anchorDate, accountIds: config.accountIds });
     // The sandbox's token travels as a secret, like a real credential, and never reaches disk.
     const secret = `sandbox/${config.id}`;

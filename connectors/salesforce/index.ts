@@ -3,7 +3,6 @@ import { ConfigError } from '../../core/errors.ts';
 import { SalesforceClient } from './client.ts';
 import { SalesforceSourceConfig, type SalesforceAuth } from './config.ts';
 import { readObject } from './read-object.ts';
-import { startSalesforceSandbox } from './sandbox/server.ts';
 import { salesforceTables, tableOf } from './tables.ts';
 import { latestViewOf, salesforceViews } from './views.ts';
 
@@ -55,6 +54,8 @@ export const salesforceConnector: Connector<SalesforceSourceConfig> = {
   },
 
   async startSandbox(config, { anchorDate }) {
+    // Loaded only here: the sandbox (seeded data, HTTP server) is local-only and never bundled into a Lambda.
+    const { startSalesforceSandbox } = await import('./sandbox/server.ts');
     const sandbox = await startSalesforceSandbox({ seed: config.sandbox?.seed ?? 42, anchorDate });
     // The sandbox's bearer token travels as a secret, like a real credential, and never reaches disk.
     const secret = `sandbox/${config.id}`;

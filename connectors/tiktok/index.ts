@@ -3,8 +3,6 @@ import { ConfigError } from '../../core/errors.ts';
 import { resolveAccessToken, TiktokClient } from './client.ts';
 import { TiktokSourceConfig, type TiktokAuth } from './config.ts';
 import { readCampaignDaily } from './read-report.ts';
-import { TIKTOK_SANDBOX_ADVERTISER_ID } from './sandbox/seed-data.ts';
-import { startTiktokSandbox } from './sandbox/server.ts';
 import { tiktokCampaignDaily, tiktokPrimaryKey } from './streams.ts';
 
 /**
@@ -48,6 +46,8 @@ export const tiktokConnector: Connector<TiktokSourceConfig> = {
   },
 
   async startSandbox(config, { anchorDate }) {
+    // Loaded only here: the sandbox (seeded data, HTTP server) is local-only and never bundled into a Lambda.
+    const [{ startTiktokSandbox }, { TIKTOK_SANDBOX_ADVERTISER_ID }] = await Promise.all([import('./sandbox/server.ts'), import('./sandbox/seed-data.ts')]);
     const advertiserIds = config.advertiserIds ?? [TIKTOK_SANDBOX_ADVERTISER_ID];
     const sandbox = await startTiktokSandbox({ seed: config.sandbox?.seed ?? 42, anchorDate, advertiserIds });
     // The sandbox's token travels as a secret, like a real credential, and never reaches disk.

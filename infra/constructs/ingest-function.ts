@@ -10,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fxRatesTable } from '../../core/models/fx-rates.ts';
 import type { DeployedSource } from '../deploy-config.ts';
+import { ingestHandlerOf } from '../bundling.ts';
 import { acknowledge, acknowledgeWildcardResources } from '../nag.ts';
 import { PipelineFunction } from './pipeline-function.ts';
 
@@ -31,8 +32,9 @@ export interface IngestFunctionProps {
 }
 
 /**
- * One source's ingest function (functions/ingest.ts with SOURCE_ID), on an EventBridge Scheduler
- * schedule in the business time zone.
+ * One source's ingest function (functions/ingest-<type>.ts, with SOURCE_ID): its bundle holds only
+ * its own source type's connector. It runs on an EventBridge Scheduler schedule in the business
+ * time zone.
  *
  * - Reserved concurrency 1: two runs of a source never overlap (they would race on its cursor).
  * - A long backfill never dies at Lambda's 15-minute limit: the handler stops reading a minute
@@ -45,6 +47,8 @@ export interface IngestFunctionProps {
  */
 export class IngestFunction extends Construct {
   readonly function: NodejsFunction;
+  /** The handler's entry file (functions/ingest-<type>.ts), relative to the repository root. */
+  readonly entry: string;
   readonly role: iam.Role;
   readonly deadLetterQueue: sqs.Queue;
   readonly schedule: Schedule;
@@ -62,7 +66,7 @@ export class IngestFunction extends Construct {
       'This queue is itself the dead-letter queue of the source\'s schedule and of its function\'s asynchronous invocations.');
 
     const fn = new PipelineFunction(this, 'Ingest', {
-      handler: 'ingest',
+      handler: ingestHandlerOf(source.type),
       description: `kpi-pipeline ingest: source ${source.id} (${source.type})`,
       configFile: props.configFile,
       memoryMb: source.memoryMb,
@@ -78,6 +82,7 @@ export class IngestFunction extends Construct {
       ...(props.logRemovalPolicy !== undefined ? { logRemovalPolicy: props.logRemovalPolicy } : {}),
     });
     this.function = fn.function;
+    this.entry = fn.entry;
     this.role = fn.role;
 
     // S3: read anywhere in the lake (lists and cursors); write only what this source owns.

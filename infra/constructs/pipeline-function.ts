@@ -5,12 +5,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { handlerEntries, lambdaBundling, lambdaRuntime, repoRoot } from '../bundling.ts';
+import { handlerEntries, lambdaBundling, lambdaRuntime, repoRoot, type HandlerName } from '../bundling.ts';
 import { acknowledge } from '../nag.ts';
 
 export interface PipelineFunctionProps {
-  /** Which handler in functions/ this function runs. */
-  readonly handler: keyof typeof handlerEntries;
+  /** Which handler in functions/ this function runs (infra/bundling.ts `handlerEntries`). */
+  readonly handler: HandlerName;
   readonly description: string;
   /** The validated pipeline.yaml, bundled beside the handler. */
   readonly configFile: string;
@@ -45,9 +45,12 @@ export class PipelineFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** The handler's entry file, relative to the repository root: what its bundle is built from. */
+  readonly entry: string;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
+    this.entry = handlerEntries[props.handler];
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
@@ -63,7 +66,7 @@ export class PipelineFunction extends Construct {
     }));
 
     this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(repoRoot, handlerEntries[props.handler]),
+      entry: path.join(repoRoot, this.entry),
       handler: 'handler',
       projectRoot: repoRoot,
       depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
@@ -86,7 +89,7 @@ export class PipelineFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: lambdaBundling(props.configFile),
+      bundling: lambdaBundling(props.configFile, props.handler),
     });
     acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]',
       'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.');

@@ -4,9 +4,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectors } from '../../connectors/index.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { kpiSnapshotsTable } from '../../core/kpi/snapshot-table.ts';
 import { fxRatesTable } from '../../core/models/fx-rates.ts';
+import { ingestHandlerOf } from '../../infra/bundling.ts';
 import { cdkJsonContext, contextFromArgs } from '../../infra/cdk-context.ts';
 import { parseSenderAddress, secretNamesOf } from '../../infra/deploy-config.ts';
 import { createPipelineApp, pipelineNames, type PipelineApp } from '../../infra/pipeline-app.ts';
@@ -263,6 +265,38 @@ describe('ingest functions', () => {
     }
     expect(resources[ingestFunctionId('web')]!.Properties).toMatchObject({ MemorySize: 1024, Timeout: 900 });
     expect(resources[ingestFunctionId('meta')]!.Properties).toMatchObject({ MemorySize: 512, Timeout: 600 });
+  });
+
+  it('builds each from its source type\'s own ingest entry, so it bundles that connector only', () => {
+    // Act
+    const entries = Object.fromEntries(sourceIds.map((id) => [id, built.stack.ingest.get(id)!.entry]));
+    const descriptions = Object.fromEntries(sourceIds.map((id) => [id, resources[ingestFunctionId(id)]!.Properties!.Description]));
+    // Assess
+    expect(entries).toEqual({
+      web: 'functions/ingest-ga4.ts',
+      google_ads: 'functions/ingest-google-ads.ts',
+      meta: 'functions/ingest-meta.ts',
+      linkedin: 'functions/ingest-linkedin.ts',
+      tiktok: 'functions/ingest-tiktok.ts',
+      crm: 'functions/ingest-salesforce.ts',
+    });
+    expect(descriptions).toMatchObject({ web: 'kpi-pipeline ingest: source web (ga4)', crm: 'kpi-pipeline ingest: source crm (salesforce)' });
+  });
+
+  it('has an ingest entry for every connector type, and stops the synth on a type without one', () => {
+    // Act
+    const missing = connectors.filter((c) => {
+      try {
+        ingestHandlerOf(c.type);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    // Assess
+    expect(missing.map((c) => c.type)).toEqual([]);
+    expect(() => ingestHandlerOf('hubspot')).toThrow('source type "hubspot" has no ingest handler: add functions/ingest-<type>.ts');
+    expect(() => ingestHandlerOf('constructor')).toThrow('has no ingest handler');
   });
 
   it('runs each on a schedule in the business time zone with a retry policy and its own encrypted DLQ', () => {

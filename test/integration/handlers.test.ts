@@ -25,7 +25,8 @@ import { startSesStandIn, type SesStandIn } from '../support/ses-standin.ts';
 import { tempDirs } from '../support/temp-dir.ts';
 
 /**
- * The three Lambda handlers in-process, on their AWS adapters, against stand-ins on loopback that
+ * The Lambda handlers in-process (each source's ingest handler of its type, snapshot, notify), on
+ * their AWS adapters, against stand-ins on loopback that
  * speak the AWS wire protocols (S3: fauxqs; Athena: DuckDB over the S3 files; SES v2; Secrets
  * Manager), with the vendors' sandboxes as the sources. The same config run locally (folder,
  * DuckDB, outbox) must give the same KPI snapshot and the same emails.
@@ -89,16 +90,16 @@ afterAll(async () => {
 
 describe('ingest → snapshot → notify through the Lambda handlers', () => {
   it('lands the same KPI snapshot and the same emails as the local run', async () => {
-    // Prepare: the handlers read their environment when first imported
-    const ingest = await import('../../functions/ingest.ts');
+    // Prepare: the handlers read their environment when first imported; each source's function runs its type's ingest handler
+    const ingest = { web: await import('../../functions/ingest-ga4.ts'), google_ads: await import('../../functions/ingest-google-ads.ts') };
     const snapshot = await import('../../functions/snapshot.ts');
     const notify = await import('../../functions/notify.ts');
 
     // Act: what the schedules and the state machine do
     const synced = [];
-    for (const source of ['web', 'google_ads']) {
+    for (const source of ['web', 'google_ads'] as const) {
       vi.stubEnv('SOURCE_ID', source);
-      synced.push(...(await ingest.handler({}, context)).results);
+      synced.push(...(await ingest[source].handler({}, context)).results);
     }
     const snapshotResult = await snapshot.handler({});
     const notified = await notify.handler({ snapshotDate: snapshotResult.snapshotDate });
@@ -125,6 +126,17 @@ describe('ingest → snapshot → notify through the Lambda handlers', () => {
     expect(subjects).toEqual(local.sent.map((s) => s.subject));
     expect(ses.sent().map((mail) => mail.to)).toEqual(local.sent.map((s) => [s.to]));
   }, 120_000);
+
+  it('stops an ingest handler given a source of another type, before it syncs anything', async () => {
+    // Prepare: the GA4 function pointed at the Google Ads source
+    const { handler } = await import('../../functions/ingest-ga4.ts');
+    vi.stubEnv('SOURCE_ID', 'google_ads');
+    // Act
+    const error = await handler({}, context).then(() => undefined, (e: unknown) => e as Error);
+    // Assess
+    expect(error?.name).toBe('UsageError');
+    expect(error?.message).toBe('source "google_ads" is a google_ads source; this function is built with the ga4 connector only');
+  });
 });
 
 async function localRun() {
