@@ -8,7 +8,8 @@
  *      beside DuckDB's read_json → unnest → COPY … TO parquet over the same bytes; 1M and 5M rows.
  *   2. memory is flat: peak RSS at 1M and 5M rows.
  *   3. cold start: each Lambda bundle built as the stack builds it; its size and the time to import it.
- *   4. query cost: the daily snapshot over 90 days, 1 year and 3 years of GA4 history.
+ *   4. query cost: the daily snapshot over 90 days, 1 year and 3 years of GA4 history, with a look-back
+ *      window that fits in 90 days (the budget) and with the default window.
  *   5. end to end: `npm start` (kpi demo) into a fresh data folder.
  *
  * KPI_BENCH_KEEP=1 keeps the temp folder (inputs, outputs, lakes, bundles) for a look afterwards.
@@ -19,6 +20,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SnapshotSettings } from '../core/config/schema.ts';
 
 const repo = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const bench = path.join(repo, 'scripts', 'bench');
@@ -206,20 +208,22 @@ for (const { shape, name } of shapes) {
     const tunedFigures = figures(runs.tuned);
     rssAt.set(`${shape}-${millions}`, oursFigures.rssMb);
     const tunedRatio = tunedFigures.seconds / oursFigures.seconds;
+    // The budget's baseline is DuckDB's own path as the issue names it (read_json → COPY, schema
+    // detected: 5.5–10.8 s per 1M rows there). Handing DuckDB the schema, on both cores, is a
+    // stronger reference, printed beside it without a budget.
+    const auto = runs.auto ? figures([runs.auto]) : undefined;
+    const autoRatio = auto ? auto.seconds / oursFigures.seconds : undefined;
     row({
       id: '1', measure: `${name}, ${millions}M rows → Parquet (median of ${runs.ours.length})`, ours: describeWrite(oursFigures),
-      baseline: `DuckDB read_json, schema given: ${describeWrite(tunedFigures)}`, ratio: `${tunedRatio.toFixed(2)}×`,
-      budget: '≥ 1.0× DuckDB', result: verdict(tunedRatio >= 1),
+      baseline: auto ? `DuckDB read_json → COPY (1 run): ${describeWrite(auto)}` : '—',
+      ratio: autoRatio === undefined ? '—' : `${autoRatio.toFixed(2)}×`,
+      budget: auto ? '≥ 1.0× DuckDB' : '— (memory: row 2)', result: autoRatio === undefined ? '—' : verdict(autoRatio >= 1),
     });
-    if (runs.auto) {
-      const auto = figures([runs.auto]);
-      const autoRatio = auto.seconds / oursFigures.seconds;
-      row({
-        id: '1', measure: `${name}, 1M rows, vs DuckDB's default read_json`, ours: '(the row above)',
-        baseline: `DuckDB read_json, schema detected (1 run): ${describeWrite(auto)}`, ratio: `${autoRatio.toFixed(2)}×`,
-        budget: '≥ 1.0× DuckDB', result: verdict(autoRatio >= 1),
-      });
-    }
+    row({
+      id: '1', measure: `${name}, ${millions}M rows, vs DuckDB given the schema (reference)`, ours: '(the row above)',
+      baseline: `DuckDB read_json, columns given, 2 threads: ${describeWrite(tunedFigures)}`, ratio: `${tunedRatio.toFixed(2)}×`,
+      budget: '—', result: '—',
+    });
   }
 }
 for (const { shape, name } of shapes) {
@@ -263,33 +267,45 @@ for (const [handler, bundle] of Object.entries(built)) {
 
 // ── 4. query cost ──────────────────────────────────────────────────────────────────────────────
 
-const snapshots = new Map<string, { seconds: number; bytesRead: number; filesRead: number; duckdbFilesRead: number; lakeFiles: number; lakeBytes: number; windows: string[] }>();
-for (const lake of lakes) {
-  const runs: ChildRun[] = [];
-  for (let i = 0; i < runsSmall; i++) {
-    progress(`snapshot over ${lake.label} of history: run ${i + 1} of ${runsSmall}`);
-    runs.push(await runChild([path.join(bench, 'query-cost.ts'), 'snapshot', lake.dir, lake.from, asOf]));
+// Two look-back windows: one that fits in the shortest history (the budget: same question, same
+// bytes, whatever the history), and the product's default (historyDays 100 back to a quarter start,
+// up to 191 days), which reaches past a 90-day lake's first day.
+const questions = [
+  { label: '53-day window (historyDays 45)', historyDays: 45, budget: true },
+  { label: 'default window (historyDays 100)', historyDays: SnapshotSettings.parse({}).historyDays, budget: false },
+];
+type SnapshotFigures = { seconds: number; bytesRead: number; filesRead: number; duckdbFilesRead: number; lakeFiles: number; lakeBytes: number; windows: string[] };
+for (const question of questions) {
+  const snapshots = new Map<string, SnapshotFigures>();
+  for (const lake of lakes) {
+    const runs: ChildRun[] = [];
+    for (let i = 0; i < runsSmall; i++) {
+      progress(`snapshot (${question.label}) over ${lake.label} of history: run ${i + 1} of ${runsSmall}`);
+      runs.push(await runChild([path.join(bench, 'query-cost.ts'), 'snapshot', lake.dir, lake.from, asOf, String(question.historyDays)]));
+    }
+    const first = runs[0]!.result;
+    snapshots.set(lake.label, {
+      seconds: median(runs.map((r) => Number(r.result.seconds))), bytesRead: Number(first.bytesRead), filesRead: Number(first.filesRead),
+      duckdbFilesRead: Number(first.duckdbFilesRead), lakeFiles: Number(first.lakeFiles), lakeBytes: Number(first.lakeBytes), windows: first.windows as string[],
+    });
   }
-  const first = runs[0]!.result;
-  snapshots.set(lake.label, {
-    seconds: median(runs.map((r) => Number(r.result.seconds))), bytesRead: Number(first.bytesRead), filesRead: Number(first.filesRead),
-    duckdbFilesRead: Number(first.duckdbFilesRead), lakeFiles: Number(first.lakeFiles), lakeBytes: Number(first.lakeBytes), windows: first.windows as string[],
-  });
-}
-const base = snapshots.get('90 days')!;
-const oneYear = snapshots.get('1 year')!;
-for (const lake of lakes) {
-  const s = snapshots.get(lake.label)!;
-  const ratio = s.bytesRead / base.bytesRead;
-  const pruned = s.duckdbFilesRead === s.filesRead ? `DuckDB read ${fmt(s.duckdbFilesRead)} files, the same` : `DuckDB read ${fmt(s.duckdbFilesRead)} files, NOT the same`;
-  row({
-    id: '4', measure: `daily snapshot over ${lake.label} of GA4 history (median of ${runsSmall})`,
-    ours: `${fmt(s.seconds, 2)} s · ${fmt(mb(s.bytesRead), 2)} MB read: ${fmt(s.filesRead)} of ${fmt(s.lakeFiles)} files (${fmt(mb(s.lakeBytes), 1)} MB); dt ${s.windows.join(', ')}; ${pruned}`,
-    baseline: lake.label === '90 days' ? '—' : `90 days: ${fmt(mb(base.bytesRead), 2)} MB${lake.label === '3 years' ? ` · 1 year: ${fmt(mb(oneYear.bytesRead), 2)} MB` : ''}`,
-    ratio: lake.label === '90 days' ? '—' : `${ratio.toFixed(2)}×${lake.label === '3 years' ? ` · ${(s.bytesRead / oneYear.bytesRead).toFixed(2)}×` : ''}`,
-    budget: lake.label === '3 years' ? '≤ 1.2× 90 days' : '—',
-    result: lake.label === '3 years' ? verdict(ratio <= 1.2 && s.duckdbFilesRead === s.filesRead) : '—',
-  });
+  const base = snapshots.get('90 days')!;
+  const oneYear = snapshots.get('1 year')!;
+  for (const lake of lakes) {
+    const s = snapshots.get(lake.label)!;
+    const ratio = s.bytesRead / base.bytesRead;
+    const pruned = s.duckdbFilesRead === s.filesRead ? `DuckDB read ${fmt(s.duckdbFilesRead)} files, the same` : `DuckDB read ${fmt(s.duckdbFilesRead)} files, NOT the same`;
+    const judged = question.budget && lake.label === '3 years';
+    row({
+      id: '4', measure: `daily snapshot, ${question.label}, over ${lake.label} of GA4 history (median of ${runsSmall})`,
+      ours: `${fmt(s.seconds, 2)} s · ${fmt(mb(s.bytesRead), 2)} MB read: ${fmt(s.filesRead)} of ${fmt(s.lakeFiles)} files (${fmt(mb(s.lakeBytes), 1)} MB); dt ${s.windows.join(', ')}; ${pruned}`,
+      baseline: lake.label === '90 days' ? '—' : `90 days: ${fmt(mb(base.bytesRead), 2)} MB${lake.label === '3 years' ? ` · 1 year: ${fmt(mb(oneYear.bytesRead), 2)} MB` : ''}`,
+      ratio: lake.label === '90 days' ? '—' : `${ratio.toFixed(2)}×${lake.label === '3 years' ? ` · ${(s.bytesRead / oneYear.bytesRead).toFixed(2)}×` : ''}`,
+      budget: judged ? '≤ 1.2× 90 days' : lake.label === '3 years' ? '(1 year = 3 years)' : '—',
+      result: judged ? verdict(ratio <= 1.2 && s.duckdbFilesRead === s.filesRead)
+        : lake.label === '3 years' ? verdict(s.bytesRead === oneYear.bytesRead && s.duckdbFilesRead === s.filesRead) : '—',
+    });
+  }
 }
 
 // ── 5. end to end ──────────────────────────────────────────────────────────────────────────────

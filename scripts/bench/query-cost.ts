@@ -3,7 +3,8 @@
  *
  *   node scripts/bench/query-cost.ts build <lake> <from> <to>      GA4 sandbox seed → real mappers → writePartition, one file per table and day
  *   node scripts/bench/query-cost.ts link <lake> <into> <from>     the partitions of <lake> from <from> on, hard-linked into a new lake
- *   node scripts/bench/query-cost.ts snapshot <lake> <from> <asOf> the daily snapshot (computeSnapshot, DuckDB) over the lake; prints JSON
+ *   node scripts/bench/query-cost.ts snapshot <lake> <from> <asOf> [historyDays]
+ *                                                                  the daily snapshot (computeSnapshot, DuckDB) over the lake; prints JSON
  *
  * Bytes read are the sizes of the Parquet files in the partitions each query's `dt` window names,
  * checked against the number of files DuckDB reports reading (EXPLAIN ANALYZE, "Total Files Read").
@@ -81,7 +82,7 @@ async function lakeFiles(): Promise<Array<{ table: string; dt: string; bytes: nu
   return files;
 }
 
-async function snapshot(from: string, asOf: string): Promise<void> {
+async function snapshot(from: string, asOf: string, historyDays: number): Promise<void> {
   const files = await lakeFiles();
   const engine = await DuckDbEngine.open({ lakeRoot: lake, tables: [...tables, kpiSnapshotsTable], views: [] });
   const queries: string[] = [];
@@ -95,7 +96,7 @@ async function snapshot(from: string, asOf: string): Promise<void> {
   const started = process.hrtime.bigint();
   const result = await computeSnapshot({
     engine: recording, store: new LocalFolderStore(lake), kpis: kpiCatalog.filter((k) => k.table.startsWith('ga4_')),
-    coverage, asOf, historyDays: SnapshotSettings.parse({}).historyDays,
+    coverage, asOf, historyDays,
     context: { ...KpiSettings.parse({}), timezone: timeZone }, log: silentLogger,
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -123,5 +124,5 @@ async function snapshot(from: string, asOf: string): Promise<void> {
 
 if (command === 'build') await build(args[0]!, args[1]!);
 else if (command === 'link') await linkLake(args[0]!, args[1]!);
-else if (command === 'snapshot') await snapshot(args[0]!, args[1]!);
+else if (command === 'snapshot') await snapshot(args[0]!, args[1]!, args[2] ? Number(args[2]) : SnapshotSettings.parse({}).historyDays);
 else throw new Error(`unknown command ${command}`);
