@@ -7,7 +7,7 @@ import type { SecretStore } from '../../core/secrets.ts';
 import type { MetaAuth } from './config.ts';
 import {
   AdAccount, CampaignsPage, GraphErrorBody, InsightsPage, ReportRun, ReportRunCreated, insightFields,
-  type GraphError, type InsightRow,
+  type GraphError,
 } from './insights.ts';
 import { isRateLimitCode, readUsage, throttleWaitMs, type MetaUsage } from './rate-limit.ts';
 
@@ -108,15 +108,15 @@ export class MetaClient {
     return statuses;
   }
 
-  /** Campaign × day insights over a window with a paged GET (small windows). */
-  async *insightPages(accountId: string, window: DateWindow, pageSize: number, stream: string): AsyncGenerator<readonly InsightRow[]> {
+  /** Campaign × day insights over a window with a paged GET (small windows): each page's rows as sent, checked when mapped (`toInsightRow`). */
+  async *insightPages(accountId: string, window: DateWindow, pageSize: number, stream: string): AsyncGenerator<readonly unknown[]> {
     for await (const page of this.#pages(`act_${accountId}/insights`, { ...insightParams(window), limit: String(pageSize) }, InsightsPage, stream, accountId)) {
       yield page.data;
     }
   }
 
   /** The same insights through an async report run: create it, poll until complete, then page its results. */
-  async *asyncInsightPages(accountId: string, window: DateWindow, pageSize: number, stream: string): AsyncGenerator<readonly InsightRow[]> {
+  async *asyncInsightPages(accountId: string, window: DateWindow, pageSize: number, stream: string): AsyncGenerator<readonly unknown[]> {
     const created = this.#parse(ReportRunCreated,
       await this.#call({ method: 'POST', path: `act_${accountId}/insights`, params: insightParams(window), stream, accountId }),
       `async report run for act_${accountId}`, stream);

@@ -2,15 +2,17 @@ import type { DateWindow, ReadContext, StreamEvent } from '../../core/connector.
 import { addDays, daysBetween, minDate } from '../../core/dates.ts';
 import { MetaReduceDataError, MetaThrottledError, type MetaClient } from './client.ts';
 import type { MetaSourceConfig } from './config.ts';
-import type { InsightRow } from './insights.ts';
+import { mapRecords } from '../../core/sync/rejects.ts';
+import { toInsightRow } from './insights.ts';
 import { toCampaignDailyRow, type AccountContext } from './mappers.ts';
 
 /**
  * Reads campaign × day insights over the window in chunks of `chunkDays`. Within a chunk every ad
  * account is read, and only then a checkpoint says the chunk's partitions are complete (a partition
  * file holds all accounts of the source). A chunk longer than `asyncThresholdDays` is read as an
- * async report run. When Meta throttles for longer than the source may wait, the stream stops
- * cleanly (`partial`) and the next run resumes from the last checkpoint.
+ * async report run. A row the mapper cannot read goes to `_rejects` with the chunk's checkpoint.
+ * When Meta throttles for longer than the source may wait, the stream stops cleanly (`partial`) and
+ * the next run resumes from the last checkpoint.
  */
 export async function* readCampaignDaily(
   client: MetaClient, config: MetaSourceConfig, stream: string, context: ReadContext,
@@ -29,7 +31,9 @@ export async function* readCampaignDaily(
       for (const accountId of config.accountIds) {
         const facts = { ...(await accountContext(accountId)), syncedAt };
         const raws = await readWindow(client, config, accountId, chunk, stream, context);
-        if (raws.length > 0) yield { kind: 'rows', rows: raws.map((raw) => toCampaignDailyRow(raw, facts)) };
+        // Each row is checked as it is mapped: a row that cannot be read goes to _rejects, the others on to the lake.
+        const { rows, rejected } = mapRecords(raws, (raw) => toCampaignDailyRow(toInsightRow(raw), facts));
+        if (raws.length > 0) yield { kind: 'rows', rows, ...(rejected.length > 0 ? { rejected } : {}) };
         context.signal?.throwIfAborted();
       }
     } catch (error) {
@@ -60,13 +64,13 @@ async function readAccountFacts(client: MetaClient, config: MetaSourceConfig, ac
  */
 async function readWindow(
   client: MetaClient, config: MetaSourceConfig, accountId: string, window: DateWindow, stream: string, context: ReadContext,
-): Promise<InsightRow[]> {
+): Promise<unknown[]> {
   const days = daysBetween(window.from, window.to) + 1;
   const pages = days > config.asyncThresholdDays
     ? client.asyncInsightPages(accountId, window, config.pageSize, stream)
     : client.insightPages(accountId, window, config.pageSize, stream);
   try {
-    const rows: InsightRow[] = [];
+    const rows: unknown[] = [];
     for await (const page of pages) rows.push(...page);
     return rows;
   } catch (error) {

@@ -1,18 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningSandbox, StreamDefinition } from '../../core/connector.ts';
-import { addDays, eachDay } from '../../core/dates.ts';
+import { addDays, daysBetween, eachDay } from '../../core/dates.ts';
 import { SourceError } from '../../core/errors.ts';
 import { LocalFolderStore } from '../../core/lake/local-folder-store.ts';
 import { readStreamState } from '../../core/lake/state-store.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
 import { DuckDbEngine } from '../../core/query/duckdb-engine.ts';
 import { LayeredSecretStore, LocalSecretStore } from '../../core/secrets.ts';
+import { rejectsTable } from '../../core/sync/rejects.ts';
 import { syncStream, type StreamSyncResult } from '../../core/sync/sync-stream.ts';
 import { MetaReduceDataError } from '../../connectors/meta/client.ts';
 import { MetaSourceConfig } from '../../connectors/meta/config.ts';
 import { metaConnector } from '../../connectors/meta/index.ts';
 import { campaignFactsFor, sandboxCampaigns } from '../../connectors/meta/sandbox/seed-data.ts';
-import { startMetaSandbox, type MetaSandboxOptions, type RunningMetaSandbox } from '../../connectors/meta/sandbox/server.ts';
+import { META_SANDBOX_ODDITIES, startMetaSandbox, type MetaSandboxOptions, type RunningMetaSandbox } from '../../connectors/meta/sandbox/server.ts';
 import { tempDirs } from '../support/temp-dir.ts';
 
 // The sandbox's "today" (a Friday); the seed data are a pure function of (seed 42, this date, accounts, day).
@@ -447,5 +448,89 @@ describe('Meta connector through syncStream into a local lake', () => {
       expect((error as SourceError).retryable).toBe(false);
       expect(await store.list('')).toEqual([]);
     });
+  });
+});
+
+describe('Meta rows with odd values', () => {
+  const from = '2026-09-04';
+  const to = '2026-10-15';
+  const historyDays = 400;
+
+  /** The seed rows of the window, each with the oddity the sandbox gives it (by its place in the account's history). */
+  function oddFacts(accountIds: readonly string[], oddValues: number) {
+    const firstDate = addDays(anchorDate, 1 - historyDays);
+    const campaigns = sandboxCampaigns(accountIds).map((c) => c.campaignId);
+    return [...eachDay(from, to)].flatMap((day) => campaignFactsFor(day, { seed: 42, anchorDate, accountIds })).map((fact) => {
+      const place = daysBetween(firstDate, fact.date) * campaigns.length + campaigns.indexOf(fact.campaignId);
+      const oddity = place % oddValues === oddValues - 1 ? META_SANDBOX_ODDITIES[Math.floor(place / oddValues) % META_SANDBOX_ODDITIES.length] : undefined;
+      return { fact, oddity };
+    });
+  }
+
+  it('coerces what the contract allows, quarantines the rest in _rejects with the raw row, and loses nothing on a re-read or an async read', async () => {
+    // Prepare: every 3rd campaign-day carries one of META_SANDBOX_ODDITIES in turn; 42 days read in
+    // 7-day chunks (paged GETs), and by a second source as one async report run (chunkDays 90 > 31).
+    const { stream, config } = await metaSource({ sandbox: { oddValues: 3, historyDays }, config: { chunkDays: 7, pageSize: 5 } });
+    const asyncSource = await metaSource({ sandbox: { oddValues: 3, historyDays } });
+    const { root, store } = await lake();
+    const asyncLake = await lake();
+    const facts = oddFacts(config.accountIds, 3);
+    const kept = facts.filter((f) => !f.oddity?.rejected);
+    const rejectedFacts = facts.filter((f) => f.oddity?.rejected);
+    const seen = (name: string) => facts.filter((f) => f.oddity?.name === name).length;
+
+    // Act
+    const result = await sync(store, stream, to, from);
+    const rerun = await syncStream({ store, sourceId: 'social', stream, runId: 'run2', lastCompleteDay: to, initialFrom: from, log: silentLogger, backfill: { from, to } });
+    const asyncResult = await sync(asyncLake.store, asyncSource.stream, to, from);
+
+    // Assess: every oddity came up, and the counts add up to the seed rows
+    expect(new Set(facts.map((f) => f.oddity?.name).filter(Boolean))).toEqual(new Set(META_SANDBOX_ODDITIES.map((o) => o.name)));
+    expect(kept.length + rejectedFacts.length).toBe(84);
+    expect(result).toMatchObject({ status: 'ok', rows: kept.length, rejected: rejectedFacts.length, cursor: to });
+    expect(rerun).toMatchObject({ status: 'ok', rows: kept.length, rejected: rejectedFacts.length });
+    expect(asyncResult).toMatchObject({ status: 'ok', rows: kept.length, rejected: rejectedFacts.length });
+    // Coerced values are the seed's: spend sent as a JSON number, impressions left out → 0, a null account_id → the account's.
+    const totals = await lakeTotals(root);
+    expect(totals).toMatchObject({
+      rows: kept.length, keys: kept.length,
+      spend: kept.reduce((sum, f) => sum + f.fact.spend, 0),
+      impressions: kept.reduce((sum, f) => sum + (f.oddity?.name === 'metrics and actions left out' ? 0 : f.fact.impressions), 0),
+    });
+    const engine = await DuckDbEngine.open({ lakeRoot: root, tables: [...metaConnector.tables, rejectsTable] });
+    engines.push(engine);
+    const [names] = await engine.query(
+      `SELECT count(*) FILTER (WHERE campaign_name LIKE '%🎉 한글 캠페인') AS korean, max(length(campaign_name)) AS longest,
+              count(DISTINCT account_id) AS accounts
+         FROM ads_meta_campaign_daily`,
+    );
+    expect(Number(names!.korean)).toBe(seen('Korean and emoji in the campaign name'));
+    expect(Number(names!.longest)).toBeGreaterThan(100_000);
+    expect(Number(names!.accounts)).toBe(1);
+    // The quarantine: each rejected row once per run, with its field, the reason and the row as Meta sent it.
+    const rejects = await engine.query(`SELECT source_id, stream, run_id, field, reason, raw_payload FROM "_rejects" ORDER BY run_id, field, reason`);
+    expect(rejects).toHaveLength(2 * rejectedFacts.length);
+    const fieldCounts = (rows: readonly { field?: unknown }[]) => Object.fromEntries(
+      [...new Set(rows.map((r) => String(r.field)))].sort().map((field) => [field, rows.filter((r) => String(r.field) === field).length]),
+    );
+    expect(fieldCounts(rejects.filter((r) => r.run_id === 'run1'))).toEqual(fieldCounts(rejectedFacts.map((f) => ({ field: f.oddity!.field }))));
+    const reasons: Record<string, RegExp> = {
+      spend: /^Meta spend is not a number: "n\/a"$/,
+      date_start: /^Meta date_start is not a YYYY-MM-DD calendar date: "2026\/\d\d\/\d\d"$/,
+      date_stop: /^Meta insights row spans (2026-\d\d-\d\d) … 2026-\d\d-\d\d; expected one day \(time_increment=1\)$/,
+      campaign_id: /^Meta campaign_id is not a string of digits: \d+$/,
+      actions: /^Meta actions is not a list of \{ action_type, value \}: \{/,
+    };
+    for (const reject of rejects) {
+      expect(reject).toMatchObject({ source_id: 'social', stream: table });
+      expect(reject.reason).toMatch(reasons[reject.field as string]!);
+      expect(JSON.parse(reject.raw_payload as string)).toMatchObject({ campaign_name: expect.any(String), date_start: expect.any(String) });
+    }
+    // The async report run lands the same rows.
+    const columns = `CAST(date AS VARCHAR) AS date, account_id, campaign_id, campaign_name, impressions, clicks, spend, conversions, conversions_value, actions_json`;
+    const order = 'ORDER BY date, campaign_id';
+    const asyncEngine = await engineFor(asyncLake.root);
+    expect(await asyncEngine.query(`SELECT ${columns} FROM ads_meta_campaign_daily ${order}`))
+      .toEqual(await engine.query(`SELECT ${columns} FROM ads_meta_campaign_daily ${order}`));
   });
 });

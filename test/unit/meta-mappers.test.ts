@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SourceError } from '../../core/errors.ts';
+import { RecordError, SourceError } from '../../core/errors.ts';
+import { mapRecords } from '../../core/sync/rejects.ts';
 import { MetaReduceDataError, toSourceError } from '../../connectors/meta/client.ts';
 import { MetaSourceConfig } from '../../connectors/meta/config.ts';
-import { InsightsPage, type InsightRow } from '../../connectors/meta/insights.ts';
-import { sumActions, toCampaignDailyRow, toNumber, type AccountContext } from '../../connectors/meta/mappers.ts';
+import { InsightsPage, toInsightRow, type InsightRow } from '../../connectors/meta/insights.ts';
+import { sumActions, toCampaignDailyRow, toInteger, toNumber, type AccountContext } from '../../connectors/meta/mappers.ts';
 import { readUsage, throttleWaitMs } from '../../connectors/meta/rate-limit.ts';
 import { campaignFactsFor, plantedDipRange, sandboxCampaigns } from '../../connectors/meta/sandbox/seed-data.ts';
 
@@ -20,7 +21,7 @@ const context: AccountContext = {
 };
 
 /** An insights row as Meta sends it for a pixel-tracked shop: one purchase shows under several overlapping names. */
-const pixelRow: InsightRow = InsightsPage.parse({
+const pixelRow: InsightRow = toInsightRow(InsightsPage.parse({
   data: [{
     account_id: '1029384756',
     account_name: '서울 쇼핑몰 광고 계정 1',
@@ -48,7 +49,7 @@ const pixelRow: InsightRow = InsightsPage.parse({
     date_stop: '2026-11-22',
   }],
   paging: { cursors: { before: 'MAZDZD', after: 'MAZDZD' } },
-}).data[0]!;
+}).data[0]);
 
 describe('toCampaignDailyRow', () => {
   it('maps a pixel-tracked row to the exact table row, counting purchase and lead once each', () => {
@@ -99,22 +100,149 @@ describe('toCampaignDailyRow', () => {
     expect([row.conversions, row.conversions_value]).toEqual([9, 523400]);
   });
 
-  it('throws a TypeError for a row that spans more than one day', () => {
+  it('throws a RecordError naming date_stop for a row that spans more than one day', () => {
     // Prepare: what a request without time_increment=1 would return
     const raw: InsightRow = { ...pixelRow, date_start: '2026-11-01', date_stop: '2026-11-22' };
     // Act
     const act = () => toCampaignDailyRow(raw, context);
     // Assess
-    expect(act).toThrow(new TypeError('Meta insights row spans 2026-11-01 … 2026-11-22; expected one day (time_increment=1)'));
+    expect(act).toThrow(RecordError);
+    expect(act).toThrow('Meta insights row spans 2026-11-01 … 2026-11-22; expected one day (time_increment=1)');
+    expect(fieldOf(act)).toBe('date_stop');
   });
 
-  it('throws a TypeError for a metric that is not a number', () => {
+  it('throws a RecordError naming the metric for a metric that is not a number', () => {
     // Prepare
     const raw: InsightRow = { ...pixelRow, spend: 'n/a' };
     // Act
     const act = () => toCampaignDailyRow(raw, context);
     // Assess
-    expect(act).toThrow(new TypeError('Meta spend is not a number: "n/a"'));
+    expect(act).toThrow(RecordError);
+    expect(act).toThrow('Meta spend is not a number: "n/a"');
+    expect(fieldOf(act)).toBe('spend');
+  });
+
+  it.each([
+    ['date_start', { date_start: '2026/11/22', date_stop: '2026/11/22' }, 'Meta date_start is not a YYYY-MM-DD calendar date: "2026/11/22"'],
+    ['date_start', { date_start: '2026-02-30', date_stop: '2026-02-30' }, 'Meta date_start is not a YYYY-MM-DD calendar date: "2026-02-30"'],
+    ['date_stop', { date_stop: '2026-11-22T00:00:00+0900' }, 'Meta date_stop is not a YYYY-MM-DD calendar date: "2026-11-22T00:00:00+0900"'],
+    ['campaign_id', { campaign_id: 'spring_sale' }, 'Meta campaign_id is not a string of digits: "spring_sale"'],
+    ['account_id', { account_id: 'act_1029384756' }, 'Meta account_id is not a string of digits: "act_1029384756"'],
+    ['account_currency', { account_currency: '₩' }, 'Meta account_currency is not an ISO 4217 code: "₩"'],
+    ['impressions', { impressions: '1,234' }, 'Meta impressions is not a number: "1,234"'],
+    ['clicks', { clicks: '0x1f' }, 'Meta clicks is not a number: "0x1f"'],
+    ['impressions', { impressions: '1e30' }, 'Meta impressions is out of range: "1e30"'],
+    ['actions', { actions: [{ action_type: 'purchase', value: 'three' }] }, 'Meta actions purchase is not a number: "three"'],
+    ['action_values', { action_values: [{ action_type: 'lead', value: 'NaN' }] }, 'Meta action_values lead is not a number: "NaN"'],
+  ])('throws a RecordError naming %s for %o', (field, change, message) => {
+    // Prepare
+    const raw: InsightRow = { ...pixelRow, ...change };
+    // Act
+    const act = () => toCampaignDailyRow(raw, context);
+    // Assess
+    expect(act).toThrow(RecordError);
+    expect(act).toThrow(message);
+    expect(fieldOf(act)).toBe(field);
+  });
+});
+
+/** The field a RecordError names. */
+function fieldOf(act: () => unknown): string | undefined {
+  try {
+    act();
+  } catch (error) {
+    return (error as RecordError).field;
+  }
+  throw new Error('expected a RecordError');
+}
+
+describe('toInsightRow', () => {
+  it('coerces what the contract allows: null and left-out values as missing, numbers where strings are expected, unknown fields ignored', () => {
+    // Prepare
+    const raw = {
+      account_id: null, campaign_id: '23850123456789', campaign_name: 2026, date_start: '2026-11-22', date_stop: '2026-11-22',
+      impressions: 1200, clicks: null, spend: 5339.5, actions: [{ action_type: 'purchase', value: 2, '7d_click': '2' }, { action_type: 'lead', value: null }],
+      action_values: null, reach: '900', brand_new_field: { nested: [1, 2] },
+    };
+    // Act
+    const row = toInsightRow(raw);
+    // Assess
+    expect(row).toEqual({
+      account_id: undefined, account_name: undefined, account_currency: undefined, campaign_id: '23850123456789', campaign_name: '2026',
+      date_start: '2026-11-22', date_stop: '2026-11-22', impressions: '1200', clicks: undefined, spend: '5339.5',
+      actions: [{ action_type: 'purchase', value: '2', '7d_click': '2' }, { action_type: 'lead', value: undefined }], action_values: undefined,
+    });
+  });
+
+  it.each([
+    [undefined, 'a text', 'Meta insights row is not an object: "a text"'],
+    [undefined, null, 'Meta insights row is not an object: null'],
+    [undefined, ['23850123456789'], 'Meta insights row is not an object: ["23850123456789"]'],
+    ['campaign_id', { date_start: '2026-11-22', date_stop: '2026-11-22' }, 'Meta insights row has no campaign_id'],
+    ['campaign_id', { campaign_id: 23850123456789012, date_start: '2026-11-22', date_stop: '2026-11-22' }, 'Meta campaign_id is not a string of digits: 23850123456789012'],
+    ['account_id', { account_id: 1029384756, campaign_id: '1', date_start: '2026-11-22', date_stop: '2026-11-22' }, 'Meta account_id is not a string of digits: 1029384756'],
+    ['date_start', { campaign_id: '1', date_start: null, date_stop: '2026-11-22' }, 'Meta insights row has no date_start'],
+    ['date_stop', { campaign_id: '1', date_start: '2026-11-22', date_stop: ['2026-11-22'] }, 'Meta date_stop is not a string: ["2026-11-22"]'],
+    ['campaign_name', { campaign_id: '1', campaign_name: { ko: '봄 세일' }, date_start: '2026-11-22', date_stop: '2026-11-22' }, 'Meta campaign_name is not a string: {"ko":"봄 세일"}'],
+    ['spend', { campaign_id: '1', spend: true, date_start: '2026-11-22', date_stop: '2026-11-22' }, 'Meta spend is not a number: true'],
+    ['actions', { campaign_id: '1', actions: { purchase: '3' }, date_start: '2026-11-22', date_stop: '2026-11-22' }, 'Meta actions is not a list of { action_type, value }: {"purchase":"3"}'],
+    ['actions', { campaign_id: '1', actions: ['purchase'], date_start: '2026-11-22', date_stop: '2026-11-22' }, 'Meta actions[0] is not an { action_type, value } entry: "purchase"'],
+    ['action_values', { campaign_id: '1', action_values: [{ action_type: 'purchase', value: { amount: 3 } }], date_start: '2026-11-22', date_stop: '2026-11-22' }, 'Meta action_values purchase is not a number: {"amount":3}'],
+  ])('throws a RecordError naming %s for %o', (field, raw, message) => {
+    // Prepare: the row above
+    // Act
+    const act = () => toInsightRow(raw);
+    // Assess
+    expect(act).toThrow(RecordError);
+    expect(act).toThrow(message);
+    expect(fieldOf(act)).toBe(field);
+  });
+});
+
+describe('odd values in an insights page', () => {
+  it('maps what the contract allows, keeps Korean, emoji and huge names, and sets aside the rest with the reason, the field and the raw row', () => {
+    // Prepare: one good row and rows with the oddities APIs send, on a page whose envelope is sound
+    const day = { date_start: '2026-11-22', date_stop: '2026-11-22' };
+    const page = InsightsPage.parse({
+      data: [
+        { campaign_id: '1', campaign_name: 'spring_sale', impressions: '100', clicks: '3', spend: '250', ...day },
+        { campaign_id: '2', campaign_name: '봄_세일 🎉', impressions: 100, clicks: null, spend: 250.5, actions: [{ action_type: 'purchase', value: 2 }], surprise: 'new field', ...day },
+        { campaign_id: '3', campaign_name: '가'.repeat(100_000), ...day },
+        { campaign_id: '4', spend: 'n/a', ...day },
+        { campaign_id: '5', date_start: '22/11/2026', date_stop: '22/11/2026' },
+        { campaign_id: '6', date_start: '2026-11-21', date_stop: '2026-11-22' },
+        { campaign_id: 7, ...day },
+        { campaign_id: '8', actions: { purchase: '1' }, ...day },
+        'not a row',
+      ],
+      paging: { cursors: { before: 'MA', after: 'OA' } },
+    });
+    // Act
+    const { rows, rejected } = mapRecords(page.data, (raw) => toCampaignDailyRow(toInsightRow(raw), context));
+    // Assess
+    expect(rows.map((r) => [r.campaign_id, r.campaign_name, r.impressions, r.clicks, r.spend, r.conversions])).toEqual([
+      ['1', 'spring_sale', 100, 3, 250, 0],
+      ['2', '봄_세일 🎉', 100, 0, 250.5, 2],
+      ['3', '가'.repeat(100_000), 0, 0, 0, 0],
+    ]);
+    expect(rejected.map((r) => [r.field, r.reason])).toEqual([
+      ['spend', 'Meta spend is not a number: "n/a"'],
+      ['date_start', 'Meta date_start is not a YYYY-MM-DD calendar date: "22/11/2026"'],
+      ['date_stop', 'Meta insights row spans 2026-11-21 … 2026-11-22; expected one day (time_increment=1)'],
+      ['campaign_id', 'Meta campaign_id is not a string of digits: 7'],
+      ['actions', 'Meta actions is not a list of { action_type, value }: {"purchase":"1"}'],
+      [undefined, 'Meta insights row is not an object: "not a row"'],
+    ]);
+    expect(rejected[0]!.raw).toEqual({ campaign_id: '4', spend: 'n/a', ...day });
+  });
+
+  it('still fails the whole page when its envelope is not one (data is not a list)', () => {
+    // Prepare
+    const body = { data: { campaign_id: '1' } };
+    // Act
+    const parsed = InsightsPage.safeParse(body);
+    // Assess
+    expect(parsed.success).toBe(false);
   });
 });
 
@@ -127,6 +255,19 @@ describe('sumActions and toNumber', () => {
     // Assess
     expect(total).toBe(3.5);
     expect([sumActions(undefined, ['purchase']), toNumber('', 'clicks'), toNumber(undefined, 'clicks')]).toEqual([0, 0, 0]);
+  });
+
+  it('read decimal text in any of its spellings, round counts, and count a missing action value as zero', () => {
+    // Prepare
+    const values = ['1234', '12.75', '0', '1e3', '-3', '.5'];
+    // Act
+    const numbers = values.map((value) => toNumber(value, 'spend'));
+    const counts = values.map((value) => toInteger(value, 'clicks'));
+    const withMissingValue = sumActions([{ action_type: 'purchase', value: undefined }, { action_type: 'purchase', value: '2' }], ['purchase']);
+    // Assess
+    expect(numbers).toEqual([1234, 12.75, 0, 1000, -3, 0.5]);
+    expect(counts).toEqual([1234, 13, 0, 1000, -3, 1]);
+    expect(withMissingValue).toBe(2);
   });
 });
 

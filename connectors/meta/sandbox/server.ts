@@ -73,7 +73,46 @@ export interface MetaSandboxOptions {
   };
   /** Utilisation each request adds to the usage headers, percent, decaying over 60 s; default 0.5. */
   usagePercentPerRequest?: number;
+  /**
+   * Every n-th campaign-day of an account's history (its place: days since the sandbox's first day ×
+   * the account's campaigns + the campaign's index, so the same rows on every read, whatever the
+   * window, chunking, paging or async report run) carries one of `META_SANDBOX_ODDITIES` in turn:
+   * values the connector must coerce or set aside. Daily rows only. Default 0: none.
+   */
+  oddValues?: number;
 }
+
+/** An insights row on the wire, as `oddValues` changes it. */
+type WireInsightRow = Record<string, unknown>;
+
+/** What `oddValues` does to a daily insights row, whether the pipeline should coerce it or reject it, and the field it names when it rejects. */
+export const META_SANDBOX_ODDITIES: ReadonlyArray<{ readonly name: string; readonly rejected: boolean; readonly field?: string; apply(row: WireInsightRow): void }> = [
+  { name: 'spend as a JSON number', rejected: false, apply: (row) => (row.spend = Number(row.spend)) },
+  { name: 'clicks that are null', rejected: false, apply: (row) => (row.clicks = null) },
+  { name: 'spend that is text', rejected: true, field: 'spend', apply: (row) => (row.spend = 'n/a') },
+  { name: 'Korean and emoji in the campaign name', rejected: false, apply: (row) => (row.campaign_name = `${String(row.campaign_name)} 🎉 한글 캠페인`) },
+  {
+    name: 'dates as YYYY/MM/DD', rejected: true, field: 'date_start',
+    apply: (row) => Object.assign(row, { date_start: String(row.date_start).replaceAll('-', '/'), date_stop: String(row.date_stop).replaceAll('-', '/') }),
+  },
+  { name: 'a field the API does not document', rejected: false, apply: (row) => Object.assign(row, { new_metric: { since: 'v27.0', value: '1' } }) },
+  { name: 'campaign_id as a JSON number', rejected: true, field: 'campaign_id', apply: (row) => (row.campaign_id = Number(row.campaign_id)) },
+  {
+    name: 'metrics and actions left out', rejected: false,
+    apply: (row) => ['impressions', 'clicks', 'actions', 'action_values'].forEach((field) => delete row[field]),
+  },
+  { name: 'a row over two days', rejected: true, field: 'date_stop', apply: (row) => (row.date_stop = addDays(String(row.date_start), 1)) },
+  {
+    name: 'action values as JSON numbers', rejected: false,
+    apply: (row) => (row.actions = (row.actions as Array<{ value: string }> | undefined)?.map((stat) => ({ ...stat, value: Number(stat.value) }))),
+  },
+  { name: 'a campaign name of 100,000 characters', rejected: false, apply: (row) => (row.campaign_name = `${String(row.campaign_name)} ${'가'.repeat(100_000)}`) },
+  {
+    name: 'actions that are not a list', rejected: true, field: 'actions',
+    apply: (row) => (row.actions = Object.fromEntries(((row.actions ?? []) as Array<{ action_type: string; value: string }>).map((stat) => [stat.action_type, stat.value]))),
+  },
+  { name: 'account_id that is null', rejected: false, apply: (row) => (row.account_id = null) },
+];
 
 /** One request as the sandbox saw it (for tests: which path the connector took, where the token travelled). */
 export interface SandboxRequest {
@@ -361,7 +400,16 @@ export async function startMetaSandbox(options: MetaSandboxOptions = {}): Promis
         [['date_start', all.date_start], ['date_stop', all.date_stop]],
       ));
     });
-    return rows.sort((a, b) => compare(String(a.date_start), String(b.date_start)) || compare(String(a.campaign_id ?? ''), String(b.campaign_id ?? '')));
+    rows.sort((a, b) => compare(String(a.date_start), String(b.date_start)) || compare(String(a.campaign_id ?? ''), String(b.campaign_id ?? '')));
+    const oddValues = options.oddValues ?? 0;
+    if (oddValues > 0 && query.daily) {
+      const accountCampaigns = campaigns.filter((c) => c.accountId === query.accountId).map((c) => c.campaignId);
+      for (const row of rows) {
+        const place = daysBetween(firstDate, String(row.date_start)) * accountCampaigns.length + accountCampaigns.indexOf(String(row.campaign_id));
+        if (place % oddValues === oddValues - 1) META_SANDBOX_ODDITIES[Math.floor(place / oddValues) % META_SANDBOX_ODDITIES.length]!.apply(row);
+      }
+    }
+    return rows;
   }
 
   const server = await listenOnLoopback(handle, options.port ?? 0, options.faults);
