@@ -26,6 +26,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { addDays, eachDay, isIsoDate, maxDate, minDate, todayIn } from '../../../core/dates.ts';
 import type { FaultPlan } from '../../sandbox-kit/faults.ts';
 import { listenOnLoopback } from '../../sandbox-kit/http.ts';
+import { oddityFor, OddityLog, type Oddity } from '../../sandbox-kit/oddities.ts';
 import { eventFactsFor, trafficFactsFor } from './seed-data.ts';
 import type { SeedOptions } from './seed-data.ts';
 
@@ -47,15 +48,15 @@ export interface Ga4SandboxOptions {
   /** HTTP-level faults (429s, 5xx, resets, cut bodies…), see sandbox-kit/faults.ts. */
   faults?: FaultPlan;
   /**
-   * Every n-th row of a report (by its place in the whole result, so the same rows on every read)
-   * carries one of `GA4_SANDBOX_ODDITIES` in turn: values the client must coerce or set aside.
-   * Default 0: none.
+   * About one report row in n (chosen by its dimensions, so the same rows on every read, whatever
+   * the paging or window) carries one of `GA4_SANDBOX_ODDITIES`: values the client must coerce or
+   * set aside. Default 0: none.
    */
   oddValues?: number;
 }
 
 /** What `oddValues` does to a wire row, and whether the pipeline should coerce it or reject it. */
-export const GA4_SANDBOX_ODDITIES: ReadonlyArray<{ readonly name: string; readonly rejected: boolean; apply(row: WireRow): void }> = [
+export const GA4_SANDBOX_ODDITIES: ReadonlyArray<Oddity<WireRow>> = [
   { name: 'ISO date instead of YYYYMMDD', rejected: true, apply: (row) => (row.dimensionValues[0]!.value = `${row.dimensionValues[0]!.value!.slice(0, 4)}-${row.dimensionValues[0]!.value!.slice(4, 6)}-${row.dimensionValues[0]!.value!.slice(6)}`) },
   { name: 'a metric as a JSON number', rejected: false, apply: (row) => (row.metricValues[0]!.value = Number(row.metricValues[0]!.value) as unknown as string) },
   { name: 'a metric that is null', rejected: false, apply: (row) => (row.metricValues.at(-1)!.value = null as unknown as string) },
@@ -77,6 +78,8 @@ export interface RunningGa4Sandbox {
   anchorDate: string;
   /** HTTP requests received so far, whatever their outcome. */
   requestCount(): number;
+  /** The odd rows served so far (`oddValues`), by oddity, and how many of them must be rejected. */
+  oddRowsServed(): ReturnType<OddityLog['served']>;
   /** Stops listening and closes every connection, keep-alive ones included. */
   stop(): Promise<void>;
 }
@@ -181,6 +184,7 @@ export async function startGa4Sandbox(options: Ga4SandboxOptions = {}): Promise<
   const propertyId = options.propertyId ?? '123456789';
   const firstDate = addDays(anchorDate, 1 - historyDays);
   const quota = new PropertyQuota(options.quota?.tokensPerDay ?? 200_000, options.quota?.tokensPerHour ?? 40_000);
+  const oddities = new OddityLog();
   let requests = 0;
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -201,7 +205,7 @@ export async function startGa4Sandbox(options: Ga4SandboxOptions = {}): Promise<
       quota.refuseIfExhausted();
       const { facts, scanned } = collectFacts(parsed, seed, maxDate(parsed.startDate, firstDate), minDate(parsed.endDate, anchorDate));
       quota.charge(1 + Math.ceil(scanned / 1000));
-      send(response, 200, buildReport(parsed, facts, parsed.returnPropertyQuota ? quota.snapshot() : undefined, options.oddValues ?? 0));
+      send(response, 200, buildReport(parsed, facts, parsed.returnPropertyQuota ? quota.snapshot() : undefined, options.oddValues ?? 0, oddities));
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError(500, 'INTERNAL', `Internal error encountered. ${String(error)}`);
       send(response, apiError.code, { error: { code: apiError.code, message: apiError.message, status: apiError.status } });
@@ -215,6 +219,7 @@ export async function startGa4Sandbox(options: Ga4SandboxOptions = {}): Promise<
     propertyId,
     anchorDate,
     requestCount: () => requests,
+    oddRowsServed: () => oddities.served(GA4_SANDBOX_ODDITIES),
     stop: () => server.stop(),
   };
 }
@@ -483,15 +488,21 @@ function formatMetric(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(6)));
 }
 
-function buildReport(request: ParsedRequest, facts: readonly ReportFact[], propertyQuota: QuotaSnapshot | undefined, oddValues: number): Record<string, unknown> {
+function buildReport(
+  request: ParsedRequest, facts: readonly ReportFact[], propertyQuota: QuotaSnapshot | undefined, oddValues: number, served: OddityLog,
+): Record<string, unknown> {
   const all = aggregate(request, facts).sort(rowComparator(request));
   const page = all.slice(request.offset, request.offset + request.limit);
-  const wire = (row: ReportRow, index: number): WireRow => {
+  const wire = (row: ReportRow): WireRow => {
     const out: WireRow = {
       dimensionValues: row.dims.map((value) => ({ value })),
       metricValues: row.values.map((value) => ({ value: formatMetric(value) })),
     };
-    if (oddValues > 0 && index % oddValues === oddValues - 1) GA4_SANDBOX_ODDITIES[Math.floor(index / oddValues) % GA4_SANDBOX_ODDITIES.length]!.apply(out);
+    const oddity = oddityFor(JSON.stringify(row.dims), oddValues, GA4_SANDBOX_ODDITIES);
+    if (oddity) {
+      oddity.apply(out);
+      served.record(oddity);
+    }
     return out;
   };
   return {
@@ -499,7 +510,7 @@ function buildReport(request: ParsedRequest, facts: readonly ReportFact[], prope
     metricHeaders: request.metrics.map((name) => ({ name, type: GA4_SANDBOX_METRICS[name] })),
     ...(page.length > 0
       ? {
-          rows: page.map((row, i) => wire(row, request.offset + i)),
+          rows: page.map(wire),
         }
       : {}),
     ...(all.length > 0 ? { rowCount: all.length } : {}),

@@ -44,6 +44,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { addDays, eachDay, isIsoDate, maxDate, minDate, todayIn } from '../../../core/dates.ts';
 import type { FaultPlan } from '../../sandbox-kit/faults.ts';
 import { listenOnLoopback, readBody, sendJson } from '../../sandbox-kit/http.ts';
+import { oddityFor, OddityLog, type Oddity } from '../../sandbox-kit/oddities.ts';
 import {
   customerFactsFor, sandboxCustomers, sandboxManagerCustomerId,
   type CampaignDayFact, type SandboxCustomer, type SeedOptions,
@@ -67,9 +68,9 @@ export interface GoogleAdsSandboxOptions {
   /** The manager account accepted as `login-customer-id`; default 1112223333. */
   managerCustomerId?: string;
   /**
-   * Every n-th row of a result (by its place in the whole result, so the same rows on every read)
-   * carries one of `GOOGLE_ADS_SANDBOX_ODDITIES` in turn: values the client must coerce or set aside.
-   * Default 0: none. Meant for campaign queries (the fields it changes must be selected).
+   * About one row in n (chosen by its customer, campaign and date, so the same rows on every read,
+   * whatever the window) carries one of `GOOGLE_ADS_SANDBOX_ODDITIES`: values the client must coerce
+   * or set aside. Default 0: none. Meant for campaign queries (the fields it changes must be selected).
    */
   oddValues?: number;
   /** Rows per stream batch; the real API sends up to 10,000. */
@@ -103,6 +104,8 @@ export interface RunningGoogleAdsSandbox {
   managerCustomerId: string;
   /** HTTP requests received so far, whatever their outcome. */
   requestCount(): number;
+  /** The odd rows served so far (`oddValues`), by oddity, and how many of them must be rejected. */
+  oddRowsServed(): ReturnType<OddityLog['served']>;
   /** Every request so far, in order. */
   requests(): readonly SandboxRequest[];
   /** Stops listening and closes every connection, keep-alive ones included. */
@@ -318,6 +321,7 @@ export async function startGoogleAdsSandbox(options: GoogleAdsSandboxOptions = {
   const managerCustomerId = options.managerCustomerId ?? sandboxManagerCustomerId;
   const firstDate = addDays(anchorDate, 1 - historyDays);
   const log: SandboxRequest[] = [];
+  const oddities = new OddityLog();
   let authenticated = 0;
   let operationsDay = '';
   let operations = 0;
@@ -405,7 +409,7 @@ export async function startGoogleAdsSandbox(options: GoogleAdsSandboxOptions = {
       if (from <= to) for (const day of eachDay(from, to)) facts.push(...customerFactsFor(customer, day, seed));
       let rows = buildRows(parsed, customer, facts);
       if (parsed.limit !== undefined) rows = rows.slice(0, parsed.limit);
-      sendJson(response, 200, toBatches(withOddities(rows, options.oddValues ?? 0), parsed, rowsPerBatch, facts.length));
+      sendJson(response, 200, toBatches(withOddities(rows, options.oddValues ?? 0, oddities), parsed, rowsPerBatch, facts.length));
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError(500, 'INTERNAL', `Internal error encountered. ${String(error)}`);
       seen.status = apiError.code;
@@ -437,6 +441,7 @@ export async function startGoogleAdsSandbox(options: GoogleAdsSandboxOptions = {
     customerIds: customers.map((c) => c.id),
     managerCustomerId,
     requestCount: () => log.length,
+    oddRowsServed: () => oddities.served(GOOGLE_ADS_SANDBOX_ODDITIES),
     requests: () => [...log],
     stop: () => server.stop(),
   };
@@ -473,7 +478,7 @@ function formatDuration(seconds: number): string {
 type WireRow = Record<string, Record<string, unknown> | undefined>;
 
 /** What `oddValues` does to a wire row, and whether the pipeline should coerce it or reject it. */
-export const GOOGLE_ADS_SANDBOX_ODDITIES: ReadonlyArray<{ readonly name: string; readonly rejected: boolean; apply(row: WireRow): void }> = [
+export const GOOGLE_ADS_SANDBOX_ODDITIES: ReadonlyArray<Oddity<WireRow>> = [
   { name: 'segments.date as YYYYMMDD', rejected: true, apply: (row) => (row.segments!.date = String(row.segments!.date).replaceAll('-', '')) },
   { name: 'an int64 as a JSON number', rejected: false, apply: (row) => (row.metrics!.clicks = Number(row.metrics!.clicks ?? 0)) },
   { name: 'a double as a numeric string', rejected: false, apply: (row) => (row.metrics!.conversions = String(row.metrics!.conversions ?? 0)) },
@@ -482,12 +487,15 @@ export const GOOGLE_ADS_SANDBOX_ODDITIES: ReadonlyArray<{ readonly name: string;
   { name: 'a field the API does not document', rejected: false, apply: (row) => (row.adGroupFuture = { since: 'v23' }) },
 ];
 
-function withOddities(rows: readonly Record<string, unknown>[], every: number): readonly Record<string, unknown>[] {
+function withOddities(rows: readonly Record<string, unknown>[], every: number, served: OddityLog): readonly Record<string, unknown>[] {
   if (every <= 0) return rows;
-  return rows.map((row, index) => {
-    if (index % every !== every - 1) return row;
+  return rows.map((row) => {
+    const wire = row as WireRow;
+    const oddity = oddityFor(JSON.stringify([wire.customer?.id, wire.campaign?.id, wire.segments?.date]), every, GOOGLE_ADS_SANDBOX_ODDITIES);
+    if (!oddity) return row;
     const copy = structuredClone(row) as WireRow;
-    GOOGLE_ADS_SANDBOX_ODDITIES[Math.floor(index / every) % GOOGLE_ADS_SANDBOX_ODDITIES.length]!.apply(copy);
+    oddity.apply(copy);
+    served.record(oddity);
     return copy;
   });
 }
