@@ -1,5 +1,7 @@
+import { isIsoDate } from '../../core/dates.ts';
+import { RecordError } from '../../core/errors.ts';
 import type { Row } from '../../core/table/schema.ts';
-import type { AdCampaign, AdCampaignGroup, AnalyticsElement, LinkedinDate } from './api.ts';
+import type { AdCampaign, AdCampaignGroup, AnalyticsElement } from './api.ts';
 
 /** LinkedIn reports every date in UTC. */
 export const LINKEDIN_TIME_ZONE = 'UTC';
@@ -16,35 +18,90 @@ export interface CampaignRowContext {
   readonly syncedAt: Date;
 }
 
-/** LinkedIn's `{ year, month, day }` → `YYYY-MM-DD`. */
-export function toIsoDate(date: LinkedinDate | undefined): string {
-  if (!date) throw new TypeError('LinkedIn element has no dateRange.start');
-  const { year, month, day } = date;
-  const iso = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-  const parsed = new Date(`${iso}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso) || Number.isNaN(parsed.getTime()) || !parsed.toISOString().startsWith(iso)) {
-    throw new TypeError(`LinkedIn date is not a calendar date: ${JSON.stringify(date)}`);
+/** A value for a message: JSON, cut to 80 characters (a huge string stays in the raw payload, not the reason). */
+function shown(value: unknown): string {
+  let text: string;
+  try {
+    text = value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
   }
+  if (text.length <= 80) return text;
+  // Never cut between the two halves of an emoji.
+  const cut = /[\uD800-\uDBFF]/.test(text[79]!) ? 79 : 80;
+  return `${text.slice(0, cut)}…`;
+}
+
+/**
+ * LinkedIn's `Date` record `{ year, month, day }` → `YYYY-MM-DD`. The record's fields are integers;
+ * a date in any other form (an ISO string, an epoch, fields as text) or a day no calendar has is a
+ * RecordError: LinkedIn's contract gives no other form to read.
+ */
+export function toIsoDate(date: unknown, field = 'dateRange.start'): string {
+  if (date === undefined || date === null) throw new RecordError(`LinkedIn element has no ${field}`, { field });
+  const { year, month, day } = (typeof date === 'object' ? date : {}) as { year?: unknown; month?: unknown; day?: unknown };
+  if (!Number.isInteger(year) || !Number.isInteger(month) || !Number.isInteger(day)) {
+    throw new RecordError(`LinkedIn ${field} is not a { year, month, day } date: ${shown(date)}`, { field });
+  }
+  const iso = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  if (!isIsoDate(iso)) throw new RecordError(`LinkedIn date is not a calendar date: ${shown(date)}`, { field });
   return iso;
 }
 
-/** The id at the end of a URN of the given type: `urn:li:sponsoredCampaign:123` → `123`. */
-export function idFromUrn(urn: string | null | undefined, type: 'sponsoredCampaign' | 'sponsoredCampaignGroup' | 'sponsoredAccount'): string {
-  const match = new RegExp(`^urn:li:${type}:(\\d+)$`).exec(urn ?? '');
-  if (!match) throw new TypeError(`not a ${type} URN: ${JSON.stringify(urn)}`);
+/** The day of a DAILY element: `dateRange.start`, and `dateRange.end` (when sent) the same day. */
+export function dayOf(dateRange: unknown): string {
+  if (dateRange === undefined || dateRange === null) throw new RecordError('LinkedIn element has no dateRange.start', { field: 'dateRange.start' });
+  if (typeof dateRange !== 'object' || Array.isArray(dateRange)) {
+    throw new RecordError(`LinkedIn dateRange is not a { start, end } range: ${shown(dateRange)}`, { field: 'dateRange' });
+  }
+  const { start, end } = dateRange as { start?: unknown; end?: unknown };
+  const day = toIsoDate(start, 'dateRange.start');
+  const last = end === undefined || end === null ? day : toIsoDate(end, 'dateRange.end');
+  if (last !== day) throw new RecordError(`LinkedIn dateRange of a DAILY element spans more than one day: ${day} … ${last}`, { field: 'dateRange' });
+  return day;
+}
+
+type UrnType = 'sponsoredCampaign' | 'sponsoredCampaignGroup' | 'sponsoredAccount';
+const urnPatterns: Record<UrnType, RegExp> = {
+  sponsoredCampaign: /^urn:li:sponsoredCampaign:(\d+)$/,
+  sponsoredCampaignGroup: /^urn:li:sponsoredCampaignGroup:(\d+)$/,
+  sponsoredAccount: /^urn:li:sponsoredAccount:(\d+)$/,
+};
+
+/** The id at the end of a URN of the given type: `urn:li:sponsoredCampaign:123` → `123`. Anything else (another type, a bare number) is a RecordError. */
+export function idFromUrn(urn: unknown, type: UrnType, field: string, label = field): string {
+  const match = typeof urn === 'string' ? urnPatterns[type].exec(urn) : null;
+  if (!match) throw new RecordError(`LinkedIn ${label} is not a ${type} URN: ${shown(urn)}`, { field });
   return match[1]!;
 }
 
-/** Money arrives as a BigDecimal string ("12.34"), counts as numbers; missing or null counts as zero. */
-export function toNumber(value: number | string | null | undefined): number {
-  if (value === undefined || value === null || value === '') return 0;
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n)) throw new TypeError(`LinkedIn metric is not a number: ${JSON.stringify(value)}`);
-  return n;
+/** The campaign of a pivot=CAMPAIGN element: its one pivot value, a sponsoredCampaign URN. */
+function campaignIdOf(pivotValues: unknown): string {
+  if (pivotValues === undefined || pivotValues === null) throw new RecordError('LinkedIn element has no pivotValues', { field: 'pivotValues' });
+  if (!Array.isArray(pivotValues)) throw new RecordError(`LinkedIn pivotValues is not a list: ${shown(pivotValues)}`, { field: 'pivotValues' });
+  return idFromUrn(pivotValues[0], 'sponsoredCampaign', 'pivotValues');
 }
 
-export function toInteger(value: number | string | null | undefined): number {
-  return Math.round(toNumber(value));
+const decimal = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * A metric: money arrives as a BigDecimal string ("12.34"), counts as numbers, and either form is
+ * read; a metric left out or null counts as zero (LinkedIn omits what did not happen). Text that is
+ * no decimal number ("12,34", "n/a"), or any other JSON type, is a RecordError naming the field.
+ */
+export function toNumber(value: unknown, field = 'metric'): number {
+  if (value === undefined || value === null || value === '') return 0;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    const n = decimal.test(text) ? Number(text) : Number.NaN;
+    if (Number.isFinite(n)) return n;
+  }
+  throw new RecordError(`LinkedIn ${field} is not a number: ${shown(value)}`, { field });
+}
+
+export function toInteger(value: unknown, field = 'metric'): number {
+  return Math.round(toNumber(value, field));
 }
 
 /**
@@ -52,23 +109,25 @@ export function toInteger(value: number | string | null | undefined): number {
  * name, status and group come from the account's campaign and group search finders; a campaign the
  * finders did not return (deleted since) keeps its id and metrics with empty names.
  */
-export function toCampaignDailyRow(element: AnalyticsElement, context: CampaignRowContext): Row {
-  const campaignId = idFromUrn(element.pivotValues?.[0], 'sponsoredCampaign');
+export function toCampaignDailyRow(raw: unknown, context: CampaignRowContext): Row {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RecordError(`LinkedIn adAnalytics element is not an object: ${shown(raw)}`);
+  const element = raw as AnalyticsElement;
+  const campaignId = campaignIdOf(element.pivotValues);
   const campaign = context.campaigns.get(campaignId);
-  const groupId = campaign?.campaignGroup ? idFromUrn(campaign.campaignGroup, 'sponsoredCampaignGroup') : null;
+  const groupId = campaign?.campaignGroup ? idFromUrn(campaign.campaignGroup, 'sponsoredCampaignGroup', 'campaignGroup', `campaign ${campaignId}'s campaignGroup`) : null;
   const group = groupId === null ? undefined : context.campaignGroups.get(groupId);
   return {
-    date: toIsoDate(element.dateRange?.start),
+    date: dayOf(element.dateRange),
     account_id: context.accountId,
     account_name: context.accountName,
     campaign_id: campaignId,
     campaign_name: campaign?.name ?? null,
     campaign_status: campaign?.status ?? null,
-    impressions: toInteger(element.impressions),
-    clicks: toInteger(element.clicks),
-    spend: toNumber(element.costInLocalCurrency),
-    conversions: toNumber(element.externalWebsiteConversions),
-    conversions_value: toNumber(element.conversionValueInLocalCurrency),
+    impressions: toInteger(element.impressions, 'impressions'),
+    clicks: toInteger(element.clicks, 'clicks'),
+    spend: toNumber(element.costInLocalCurrency, 'costInLocalCurrency'),
+    conversions: toNumber(element.externalWebsiteConversions, 'externalWebsiteConversions'),
+    conversions_value: toNumber(element.conversionValueInLocalCurrency, 'conversionValueInLocalCurrency'),
     currency: context.currency,
     time_zone: LINKEDIN_TIME_ZONE,
     source_id: context.sourceId,

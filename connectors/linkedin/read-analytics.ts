@@ -1,6 +1,7 @@
 import type { DateWindow, ReadContext, StreamEvent } from '../../core/connector.ts';
 import { addDays, daysBetween, minDate } from '../../core/dates.ts';
 import { SourceError } from '../../core/errors.ts';
+import { mapRecords } from '../../core/sync/rejects.ts';
 import type { AdCampaign, AdCampaignGroup } from './api.ts';
 import { LinkedinDailyLimitError, type LinkedinClient } from './client.ts';
 import type { LinkedinSourceConfig } from './config.ts';
@@ -22,6 +23,7 @@ export interface AccountCatalog {
  * adAnalytics does not page and drops elements past its cap without saying so, so each request's
  * range is cut to keep campaigns × days under `maxElementsPerRequest`, and an answer that reaches the
  * cap anyway is read again in two halves. A daily (UTC) quota stops the run cleanly (`partial`).
+ * An element the mapper cannot read is yielded as rejected beside its answer's rows.
  */
 export async function* readCampaignDaily(client: LinkedinClient, config: LinkedinSourceConfig, context: ReadContext): AsyncGenerator<StreamEvent> {
   const stream = adsLinkedinCampaignDaily.name;
@@ -88,7 +90,9 @@ async function* readRange(
     return;
   }
   if (response.elements.length > 0) {
-    yield { kind: 'rows', rows: response.elements.map((element) => toCampaignDailyRow(element, rowContext)) };
+    // Each element is checked as it is mapped: one that cannot be read goes to _rejects, the rest to the lake.
+    const { rows, rejected } = mapRecords(response.elements, (element) => toCampaignDailyRow(element, rowContext));
+    yield { kind: 'rows', rows, ...(rejected.length > 0 ? { rejected } : {}) };
   }
 }
 

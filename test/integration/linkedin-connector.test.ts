@@ -13,7 +13,10 @@ import { linkedinConnector } from '../../connectors/linkedin/index.ts';
 import {
   campaignFactsFor, defaultLinkedinSandboxAccount, type LinkedinSandboxAccount,
 } from '../../connectors/linkedin/sandbox/seed-data.ts';
-import { startLinkedinSandbox, type LinkedinSandboxOptions, type RunningLinkedinSandbox } from '../../connectors/linkedin/sandbox/server.ts';
+import {
+  LINKEDIN_SANDBOX_ODDITIES, startLinkedinSandbox, type LinkedinSandboxOptions, type RunningLinkedinSandbox,
+} from '../../connectors/linkedin/sandbox/server.ts';
+import { rejectsTable } from '../../core/sync/rejects.ts';
 import { tempDirs } from '../support/temp-dir.ts';
 
 // The sandbox's "today" (a Friday, UTC); the seed data are a pure function of (seed 42, this date, campaign, day).
@@ -411,5 +414,56 @@ describe('LinkedIn connector through syncStream into a local lake', () => {
       expect(result).toMatchObject({ status: 'ok', rows: 14 });
       expect(await lakeTotals(root)).toMatchObject(seedTotals('2026-11-13', '2026-11-19', [defaultLinkedinSandboxAccount()]));
     });
+  });
+});
+
+describe('LinkedIn elements with odd values', () => {
+  it('coerces what the contract allows, quarantines the rest in _rejects with the raw element, and loses nothing on a re-read', async () => {
+    // Prepare: every 2nd element of each adAnalytics answer carries one oddity in turn (LINKEDIN_SANDBOX_ODDITIES);
+    // 14-day chunks, each one answer, its elements by day then campaign, as campaignFactsFor lists them.
+    const running = await sandbox({ oddValues: 2 });
+    const stream = streamFor(running, running.accessToken, { chunkDays: 14 });
+    const { root, store } = await lake();
+    const [from, to] = ['2026-10-22', '2026-11-18'];
+    const answers = [['2026-10-22', '2026-11-04'], ['2026-11-05', '2026-11-18']] as const;
+    const elements = answers.flatMap(([first, last]) => [...eachDay(first, last)]
+      .flatMap((day) => campaignFactsFor(day, running.accounts, seed))
+      .map((fact, index) => ({ fact, oddity: index % 2 === 1 ? LINKEDIN_SANDBOX_ODDITIES[Math.floor(index / 2) % LINKEDIN_SANDBOX_ODDITIES.length]! : undefined })));
+    const kept = elements.filter((e) => !e.oddity?.rejected);
+    const expectedRejects = elements.length - kept.length;
+    const expectedTotals = {
+      rows: kept.length,
+      spendCents: kept.reduce((sum, e) => sum + Math.round(e.fact.spend * 100), 0),
+      clicks: kept.reduce((sum, e) => sum + e.fact.clicks, 0),
+      impressions: kept.reduce((sum, e) => sum + e.fact.impressions, 0),
+      // A metric left out counts as zero.
+      conversions: kept.reduce((sum, e) => sum + (e.oddity?.name === 'a metric left out' ? 0 : e.fact.conversions), 0),
+    };
+
+    // Act
+    const result = await sync(store, stream, to, from);
+    const rerun = await syncStream({ store, sourceId, stream, runId: 'run2', lastCompleteDay: to, initialFrom: from, log: silentLogger, backfill: { from, to } });
+
+    // Assess
+    expect(new Set(elements.flatMap((e) => (e.oddity ? [e.oddity.name] : []))).size).toBe(LINKEDIN_SANDBOX_ODDITIES.length);
+    expect(expectedRejects).toBeGreaterThan(0);
+    expect(result).toMatchObject({ status: 'ok', rows: kept.length, rejected: expectedRejects, cursor: to });
+    expect(rerun).toMatchObject({ status: 'ok', rows: kept.length, rejected: expectedRejects });
+    expect(await lakeTotals(root)).toMatchObject({ ...expectedTotals, days: 28, keys: kept.length });
+    const engine = await DuckDbEngine.open({ lakeRoot: root, tables: [...linkedinConnector.tables, rejectsTable] });
+    engines.push(engine);
+    const rejects = await engine.query(`SELECT source_id, stream, run_id, field, reason, raw_payload FROM "_rejects" ORDER BY run_id, reason`);
+    expect(rejects).toHaveLength(2 * expectedRejects);
+    expect(new Set(rejects.map((r) => `${String(r.source_id)}/${String(r.stream)}`))).toEqual(new Set([`${sourceId}/${table}`]));
+    expect(rejects.filter((r) => r.run_id === 'run1')).toHaveLength(expectedRejects);
+    expect(new Set(rejects.map((r) => r.field))).toEqual(new Set(['costInLocalCurrency', 'dateRange.start', 'pivotValues']));
+    // Korean and emoji survive the trip through Parquet, in the reason and in the raw payload.
+    const korean = rejects.find((r) => r.field === 'costInLocalCurrency')!;
+    expect(korean.reason).toMatch(/^LinkedIn costInLocalCurrency is not a number: "\d+(\.\d+)? 달러 💸"$/);
+    expect(JSON.parse(korean.raw_payload as string)).toMatchObject({
+      pivotValues: [expect.stringMatching(/^urn:li:sponsoredCampaign:\d+$/)], costInLocalCurrency: expect.stringMatching(/ 달러 💸$/),
+    });
+    const creative = rejects.find((r) => String(r.reason).includes('sponsoredCreative'))!;
+    expect(creative.reason).toMatch(/^LinkedIn pivotValues is not a sponsoredCampaign URN: "urn:li:sponsoredCreative:\d+"$/);
   });
 });

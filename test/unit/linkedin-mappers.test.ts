@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { StreamEvent } from '../../core/connector.ts';
 import { silentLogger } from '../../core/log.ts';
-import { AdCampaign, AdCampaignGroup, AnalyticsElement, AnalyticsResponse } from '../../connectors/linkedin/api.ts';
+import { AdCampaign, AdCampaignGroup, AnalyticsResponse } from '../../connectors/linkedin/api.ts';
 import type { LinkedinClient } from '../../connectors/linkedin/client.ts';
 import { LinkedinSourceConfig } from '../../connectors/linkedin/config.ts';
-import { idFromUrn, toCampaignDailyRow, toInteger, toIsoDate, toNumber, type CampaignRowContext } from '../../connectors/linkedin/mappers.ts';
+import { dayOf, idFromUrn, toCampaignDailyRow, toInteger, toIsoDate, toNumber, type CampaignRowContext } from '../../connectors/linkedin/mappers.ts';
 import { daysPerRequest, readCampaignDaily } from '../../connectors/linkedin/read-analytics.ts';
 import { encodeRestliValue, restliDateRange, restliList } from '../../connectors/linkedin/restli.ts';
+import { RecordError } from '../../core/errors.ts';
+import { mapRecords } from '../../core/sync/rejects.ts';
 
 const syncedAt = new Date('2026-11-21T00:10:00.000Z');
 
@@ -30,8 +32,20 @@ const context: CampaignRowContext = {
   syncedAt,
 };
 
-function element(json: string): AnalyticsElement {
-  return AnalyticsElement.parse(JSON.parse(json));
+/** What `act` throws, which must be a RecordError: its message and the field it names. */
+function recordErrorOf(act: () => unknown): { message: string; field: string | undefined } {
+  try {
+    act();
+  } catch (error) {
+    if (!(error instanceof RecordError)) throw error;
+    return { message: error.message, field: error.field };
+  }
+  throw new Error('expected a RecordError');
+}
+
+/** An element as the client hands it over: parsed JSON, checked only when it is mapped. */
+function element(json: string): unknown {
+  return AnalyticsResponse.parse({ elements: [JSON.parse(json)] }).elements[0];
 }
 
 describe('toIsoDate', () => {
@@ -48,13 +62,39 @@ describe('toIsoDate', () => {
     ['a missing date', undefined, 'LinkedIn element has no dateRange.start'],
     ['February 30th', { year: 2026, month: 2, day: 30 }, 'LinkedIn date is not a calendar date: {"year":2026,"month":2,"day":30}'],
     ['month 13', { year: 2026, month: 13, day: 1 }, 'LinkedIn date is not a calendar date: {"year":2026,"month":13,"day":1}'],
-  ])('throws a TypeError on %s', (_name, date, message) => {
+    ['an ISO string', '2026-11-17', 'LinkedIn dateRange.start is not a { year, month, day } date: "2026-11-17"'],
+    ['fields as text', { year: '2026', month: '11', day: '17' }, 'LinkedIn dateRange.start is not a { year, month, day } date: {"year":"2026","month":"11","day":"17"}'],
+    ['an epoch in milliseconds', 1_795_392_000_000, 'LinkedIn dateRange.start is not a { year, month, day } date: 1795392000000'],
+  ])('throws a RecordError naming dateRange.start on %s', (_name, date, message) => {
     // Prepare: the date above
     // Act
     const act = () => toIsoDate(date);
     // Assess
-    expect(act).toThrow(TypeError);
-    expect(act).toThrow(message);
+    expect(recordErrorOf(act)).toEqual({ message, field: 'dateRange.start' });
+  });
+});
+
+describe('dayOf', () => {
+  it('takes the day of a DAILY element, whose end (when sent) is the same day', () => {
+    // Prepare
+    const ranges = [{ start: { year: 2026, month: 11, day: 17 }, end: { year: 2026, month: 11, day: 17 } }, { start: { year: 2026, month: 11, day: 18 } }];
+    // Act
+    const days = ranges.map(dayOf);
+    // Assess
+    expect(days).toEqual(['2026-11-17', '2026-11-18']);
+  });
+
+  it('throws a RecordError on a range of several days and on a range that is no record', () => {
+    // Prepare
+    const week = { start: { year: 2026, month: 11, day: 10 }, end: { year: 2026, month: 11, day: 16 } };
+    // Act
+    const long = () => dayOf(week);
+    const text = () => dayOf('2026-11-10/2026-11-16');
+    // Assess
+    expect(recordErrorOf(long)).toEqual({
+      message: 'LinkedIn dateRange of a DAILY element spans more than one day: 2026-11-10 … 2026-11-16', field: 'dateRange',
+    });
+    expect(recordErrorOf(text)).toEqual({ message: 'LinkedIn dateRange is not a { start, end } range: "2026-11-10/2026-11-16"', field: 'dateRange' });
   });
 });
 
@@ -63,40 +103,58 @@ describe('idFromUrn', () => {
     // Prepare
     const urn = 'urn:li:sponsoredCampaign:781230001';
     // Act
-    const id = idFromUrn(urn, 'sponsoredCampaign');
+    const id = idFromUrn(urn, 'sponsoredCampaign', 'pivotValues');
     // Assess
     expect(id).toBe('781230001');
   });
 
-  it('throws a TypeError on a URN of another type', () => {
-    // Prepare
-    const urn = 'urn:li:sponsoredCreative:781230001';
+  it.each([
+    ['a URN of another type', 'urn:li:sponsoredCreative:781230001', '"urn:li:sponsoredCreative:781230001"'],
+    ['a bare id as a number', 781230001, '781230001'],
+    ['a bare id as text', '781230001', '"781230001"'],
+  ])('throws a RecordError naming the field on %s', (_name, urn, shown) => {
+    // Prepare: the value above
     // Act
-    const act = () => idFromUrn(urn, 'sponsoredCampaign');
+    const act = () => idFromUrn(urn, 'sponsoredCampaign', 'pivotValues');
     // Assess
-    expect(act).toThrow(new TypeError('not a sponsoredCampaign URN: "urn:li:sponsoredCreative:781230001"'));
+    expect(recordErrorOf(act)).toEqual({ message: `LinkedIn pivotValues is not a sponsoredCampaign URN: ${shown}`, field: 'pivotValues' });
   });
 });
 
 describe('toNumber and toInteger', () => {
   it('parse BigDecimal strings and numbers, and count missing as zero', () => {
     // Prepare
-    const values = ['103.65830779556263', '0', 12, 2.5, null, undefined, ''] as const;
+    const values = ['103.65830779556263', '0', 12, 2.5, null, undefined, '', '2726', '1.5E+2'] as const;
     // Act
-    const numbers = values.map(toNumber);
-    const integers = values.map(toInteger);
+    const numbers = values.map((value) => toNumber(value));
+    const integers = values.map((value) => toInteger(value));
     // Assess
-    expect(numbers).toEqual([103.65830779556263, 0, 12, 2.5, 0, 0, 0]);
-    expect(integers).toEqual([104, 0, 12, 3, 0, 0, 0]);
+    expect(numbers).toEqual([103.65830779556263, 0, 12, 2.5, 0, 0, 0, 2726, 150]);
+    expect(integers).toEqual([104, 0, 12, 3, 0, 0, 0, 2726, 150]);
   });
 
-  it("throws a TypeError on a value that is not a number ('12,34')", () => {
+  it.each([
+    ['a decimal comma', '12,34', '"12,34"'],
+    ['hexadecimal, which Number() would take', '0x1A', '"0x1A"'],
+    ['Korean text', '12.34 달러', '"12.34 달러"'],
+    ['a number too large for a double', `1${'0'.repeat(400)}`, `"1${'0'.repeat(78)}…`],
+    ['a boolean', true, 'true'],
+    ['an object', { amount: '12.34' }, '{"amount":"12.34"}'],
+  ])('throws a RecordError naming the metric on %s', (_name, value, shown) => {
+    // Prepare: the value above
+    // Act
+    const act = () => toNumber(value, 'costInLocalCurrency');
+    // Assess
+    expect(recordErrorOf(act)).toEqual({ message: `LinkedIn costInLocalCurrency is not a number: ${shown}`, field: 'costInLocalCurrency' });
+  });
+
+  it("names the field 'metric' when not told one", () => {
     // Prepare
     const value = '12,34';
     // Act
     const act = () => toNumber(value);
     // Assess
-    expect(act).toThrow(new TypeError('LinkedIn metric is not a number: "12,34"'));
+    expect(recordErrorOf(act)).toEqual({ message: 'LinkedIn metric is not a number: "12,34"', field: 'metric' });
   });
 });
 
@@ -152,13 +210,66 @@ describe('toCampaignDailyRow', () => {
     expect(row).toMatchObject({ campaign_name: 'old_test', campaign_status: 'ARCHIVED', campaign_group_id: null, campaign_group_name: null, spend: 0 });
   });
 
-  it('throws a TypeError when pivotValues is missing (fields did not ask for it)', () => {
+  it('throws a RecordError when pivotValues is missing (fields did not ask for it)', () => {
     // Prepare
     const raw = element('{ "impressions": 5, "clicks": 1 }');
     // Act
     const act = () => toCampaignDailyRow(raw, context);
     // Assess
-    expect(act).toThrow(new TypeError('not a sponsoredCampaign URN: undefined'));
+    expect(recordErrorOf(act)).toEqual({ message: 'LinkedIn element has no pivotValues', field: 'pivotValues' });
+  });
+});
+
+describe('odd values in an adAnalytics answer', () => {
+  it('coerces what the contract allows and sets aside, with the reason and the raw element, what it does not', () => {
+    // Prepare: one good element and elements with the oddities APIs send
+    const day = { start: { year: 2026, month: 11, day: 17 }, end: { year: 2026, month: 11, day: 17 } };
+    const campaign = ['urn:li:sponsoredCampaign:781230001'];
+    const response = AnalyticsResponse.parse({
+      paging: { start: 0, count: 10, links: [] },
+      elements: [
+        { pivotValues: campaign, dateRange: day, impressions: 2726, clicks: 14, costInLocalCurrency: '99.02', externalWebsiteConversions: 2, conversionValueInLocalCurrency: '95.61' },
+        { pivotValues: campaign, dateRange: day, impressions: '2726', clicks: null, costInLocalCurrency: 99.02, note: `한글 메모 🎉 ${'x'.repeat(100_000)}`, newMetricV2: { value: 1 } },
+        { pivotValues: campaign, dateRange: { start: '2026-11-17' }, impressions: 1 },
+        { pivotValues: campaign, dateRange: day, impressions: 1, costInLocalCurrency: '99.02 달러 💸' },
+        { pivotValues: ['urn:li:sponsoredCreative:781230001'], dateRange: day, impressions: 1 },
+        { pivotValues: [781230001], dateRange: day, impressions: 1 },
+        { pivotValues: campaign, dateRange: day, impressions: 1, clicks: [3] },
+        { pivotValues: 'urn:li:sponsoredCampaign:781230001', dateRange: day },
+        'not an element',
+      ],
+    });
+    // Act
+    const { rows, rejected } = mapRecords(response.elements, (raw) => toCampaignDailyRow(raw, context));
+    // Assess
+    expect(rows.map((r) => [r.date, r.campaign_id, r.impressions, r.clicks, r.spend, r.conversions, r.conversions_value])).toEqual([
+      ['2026-11-17', '781230001', 2726, 14, 99.02, 2, 95.61],
+      ['2026-11-17', '781230001', 2726, 0, 99.02, 0, 0],
+    ]);
+    expect(rejected.map((r) => [r.field, r.reason])).toEqual([
+      ['dateRange.start', 'LinkedIn dateRange.start is not a { year, month, day } date: "2026-11-17"'],
+      ['costInLocalCurrency', 'LinkedIn costInLocalCurrency is not a number: "99.02 달러 💸"'],
+      ['pivotValues', 'LinkedIn pivotValues is not a sponsoredCampaign URN: "urn:li:sponsoredCreative:781230001"'],
+      ['pivotValues', 'LinkedIn pivotValues is not a sponsoredCampaign URN: 781230001'],
+      ['clicks', 'LinkedIn clicks is not a number: [3]'],
+      ['pivotValues', 'LinkedIn pivotValues is not a list: "urn:li:sponsoredCampaign:781230001"'],
+      [undefined, 'LinkedIn adAnalytics element is not an object: "not an element"'],
+    ]);
+    expect(rejected[1]!.raw).toEqual({ pivotValues: campaign, dateRange: day, impressions: 1, costInLocalCurrency: '99.02 달러 💸' });
+  });
+
+  it("rejects an element whose campaign has a campaignGroup that is not a group URN, naming the campaign", () => {
+    // Prepare: the campaign search returned a group reference of the wrong type
+    const odd = AdCampaign.parse({ id: 781230003, name: '봄 웨비나 🌸', status: 'ACTIVE', campaignGroup: 'urn:li:sponsoredAccount:512345678' });
+    const withOdd: CampaignRowContext = { ...context, campaigns: new Map([...context.campaigns, [odd.id, odd]]) };
+    const raw = element('{ "pivotValues": ["urn:li:sponsoredCampaign:781230003"], "dateRange": { "start": { "year": 2026, "month": 3, "day": 2 } } }');
+    // Act
+    const act = () => toCampaignDailyRow(raw, withOdd);
+    // Assess
+    expect(recordErrorOf(act)).toEqual({
+      message: 'LinkedIn campaign 781230003\'s campaignGroup is not a sponsoredCampaignGroup URN: "urn:li:sponsoredAccount:512345678"',
+      field: 'campaignGroup',
+    });
   });
 });
 

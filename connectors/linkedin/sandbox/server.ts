@@ -37,6 +37,9 @@
  * `errorDetails.inputErrors` shape of field-validation 400s, and the 404 body.
  * Not implemented (answered 400 so the connector never gets silently wrong numbers): other finders
  * and pivots, MONTHLY/ALL granularity, campaign/creative facets, search filters, other metrics.
+ * Test-only, not LinkedIn's behaviour: `oddValues` gives some adAnalytics elements odd values
+ * (`LINKEDIN_SANDBOX_ODDITIES`: numbers as text, nulls, left-out metrics, dates and URNs of the
+ * wrong form, undocumented fields, Korean and emoji text) to check what the connector coerces and rejects.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -73,6 +76,39 @@ export interface LinkedinSandboxOptions {
   dailyRequestLimit?: number;
   /** Elements adAnalytics returns at most, dropping the rest silently; default 15,000. */
   maxAnalyticsElements?: number;
+  /**
+   * Every n-th element of an adAnalytics answer (by its place in the answer, so the same elements on
+   * every read of the same range) carries one of `LINKEDIN_SANDBOX_ODDITIES` in turn: values the
+   * connector must coerce or set aside. Default 0: none.
+   */
+  oddValues?: number;
+}
+
+/** An adAnalytics element as the sandbox writes it, before `oddValues` changes it. */
+type WireElement = Record<string, unknown> & {
+  pivotValues: unknown[];
+  dateRange: { start: unknown; end?: unknown };
+};
+
+/** What `oddValues` does to an element, and whether the pipeline should coerce it (false) or reject it (true). */
+export const LINKEDIN_SANDBOX_ODDITIES: ReadonlyArray<{ readonly name: string; readonly rejected: boolean; apply(element: WireElement): void }> = [
+  { name: 'a count as a string of digits', rejected: false, apply: (e) => (e.impressions = String(e.impressions)) },
+  { name: 'money as a JSON number, not a BigDecimal string', rejected: false, apply: (e) => (e.costInLocalCurrency = Number(e.costInLocalCurrency)) },
+  { name: 'a metric left out', rejected: false, apply: (e) => delete e.externalWebsiteConversions },
+  { name: 'a metric that is null', rejected: false, apply: (e) => (e.conversionValueInLocalCurrency = null) },
+  { name: 'money as Korean and emoji text', rejected: true, apply: (e) => (e.costInLocalCurrency = `${String(e.costInLocalCurrency)} 달러 💸`) },
+  { name: 'dateRange.start as an ISO string', rejected: true, apply: (e) => (e.dateRange = { start: isoOf(e.dateRange.start), end: isoOf(e.dateRange.start) }) },
+  { name: 'a pivot value URN of another type', rejected: true, apply: (e) => (e.pivotValues = [String(e.pivotValues[0]).replace('sponsoredCampaign:', 'sponsoredCreative:')]) },
+  { name: 'a campaign id as a number, not a URN', rejected: true, apply: (e) => (e.pivotValues = [Number(String(e.pivotValues[0]).split(':').at(-1))]) },
+  {
+    name: 'fields the API does not document, with Korean, emoji and a long text', rejected: false,
+    apply: (e) => Object.assign(e, { approximateMemberReach: 1234, note: `캠페인 메모 🎉 ${'가나다라 '.repeat(5_000)}`, newMetricV2: { value: '1' } }),
+  },
+];
+
+function isoOf(date: unknown): string {
+  const { year, month, day } = date as { year: number; month: number; day: number };
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
 export interface LinkedinSandboxRequest {
@@ -153,6 +189,9 @@ export async function startLinkedinSandbox(options: LinkedinSandboxOptions = {})
   if (throttleEvery !== undefined && (!Number.isInteger(throttleEvery) || throttleEvery < 2)) {
     throw new Error(`LinkedIn sandbox: throttle.everyNthRequest must be an integer ≥ 2 (so a retry can succeed), got ${throttleEvery}`);
   }
+  if (options.oddValues !== undefined && (!Number.isInteger(options.oddValues) || options.oddValues < 0)) {
+    throw new Error(`LinkedIn sandbox: oddValues must be a non-negative integer, got ${options.oddValues}`);
+  }
   const seed: LinkedinSeedOptions = { seed: options.seed ?? 42, anchorDate };
   const accounts = options.accounts ?? [defaultLinkedinSandboxAccount()];
   const accessToken = options.accessToken ?? randomBytes(24).toString('hex');
@@ -188,7 +227,7 @@ export async function startLinkedinSandbox(options: LinkedinSandboxOptions = {})
     const params = parseQueryString(query);
     if (path === '/rest/adAnalytics') {
       if (headerValue(request, 'x-restli-protocol-version') !== '2.0.0') throw malformedQuery();
-      return { status: 200, body: analytics(params, accounts, seed, firstDate, maxElements) };
+      return { status: 200, body: analytics(params, accounts, seed, firstDate, maxElements, options.oddValues ?? 0) };
     }
     const route = /^\/rest\/adAccounts\/([^/]+)(?:\/(adCampaigns|adCampaignGroups))?$/.exec(path);
     if (route) {
@@ -458,6 +497,7 @@ function parseAnalyticsRequest(params: ReadonlyMap<string, string>, anchorDate: 
 
 function analytics(
   params: ReadonlyMap<string, string>, accounts: readonly LinkedinSandboxAccount[], seed: LinkedinSeedOptions, firstDate: string, maxElements: number,
+  oddValues: number,
 ): Record<string, unknown> {
   const request = parseAnalyticsRequest(params, seed.anchorDate);
   // An account the token cannot read contributes nothing: LinkedIn answers it with an empty response.
@@ -470,7 +510,16 @@ function analytics(
       for (const fact of campaignFactsFor(day, served, seed)) elements.push(analyticsElement(fact, request.fields));
     }
   }
-  return { paging: { start: 0, count: 10, links: [] }, elements: elements.slice(0, maxElements) };
+  const answer = elements.slice(0, maxElements);
+  // The oddities work on the fields the connector asks for; an answer without them is left as it is.
+  if (oddValues > 0 && request.fields.includes('pivotValues') && request.fields.includes('dateRange')) {
+    answer.forEach((element, index) => {
+      if (index % oddValues === oddValues - 1) {
+        LINKEDIN_SANDBOX_ODDITIES[Math.floor(index / oddValues) % LINKEDIN_SANDBOX_ODDITIES.length]!.apply(element as WireElement);
+      }
+    });
+  }
+  return { paging: { start: 0, count: 10, links: [] }, elements: answer };
 }
 
 function analyticsElement(fact: LinkedinCampaignDayFact, fields: readonly string[]): Record<string, unknown> {
