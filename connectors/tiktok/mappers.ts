@@ -1,3 +1,5 @@
+import { isIsoDate } from '../../core/dates.ts';
+import { RecordError } from '../../core/errors.ts';
 import type { Row } from '../../core/table/schema.ts';
 import type { AdvertiserInfo, ReportRow } from './report.ts';
 
@@ -15,28 +17,64 @@ export interface AdvertiserContext {
   readonly syncedAt: Date;
 }
 
-/** TikTok's `stat_time_day` ("2026-11-01 00:00:00") → "2026-11-01". */
-export function toIsoDate(statTimeDay: string | undefined): string {
-  const match = /^(\d{4}-\d{2}-\d{2})(?:[ T]00:00:00)?$/.exec(statTimeDay ?? '');
-  if (!match) throw new TypeError(`TikTok stat_time_day is not "YYYY-MM-DD 00:00:00": ${JSON.stringify(statTimeDay)}`);
+/** A value for a message: JSON, cut to 80 characters (a huge string stays in the raw payload, not the reason). */
+function shown(value: unknown): string {
+  let text: string;
+  try {
+    text = value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  if (text.length <= 80) return text;
+  // Never cut between the two halves of an emoji.
+  const cut = /[\uD800-\uDBFF]/.test(text[79]!) ? 79 : 80;
+  return `${text.slice(0, cut)}…`;
+}
+
+/**
+ * TikTok's `stat_time_day` ("2026-11-01 00:00:00", or the bare date) → "2026-11-01". Any other form
+ * (an hour other than midnight, another order of the parts, a number) or a day no calendar has is a
+ * RecordError: the contract gives no other form to read.
+ */
+export function toIsoDate(statTimeDay: unknown): string {
+  const match = typeof statTimeDay === 'string' ? /^(\d{4}-\d{2}-\d{2})(?:[ T]00:00:00)?$/.exec(statTimeDay) : null;
+  if (!match) throw new RecordError(`TikTok stat_time_day is not "YYYY-MM-DD 00:00:00": ${shown(statTimeDay)}`, { field: 'stat_time_day' });
+  if (!isIsoDate(match[1]!)) throw new RecordError(`TikTok stat_time_day is not a calendar day: ${shown(statTimeDay)}`, { field: 'stat_time_day' });
   return match[1]!;
 }
 
-/** Metrics travel as strings; TikTok writes "-" (or nothing) where it has no value, which counts as zero. */
-export function toNumber(value: string | number | null | undefined, name = 'metric'): number {
-  if (value === undefined || value === null) return 0;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError(`TikTok ${name} is not a finite number: ${value}`);
-    return value;
-  }
-  const text = value.trim();
-  if (text === '' || text === '-') return 0;
-  const n = Number(text);
-  if (!Number.isFinite(n)) throw new TypeError(`TikTok ${name} is not a number: ${JSON.stringify(value)}`);
-  return n;
+/**
+ * The campaign id, an int64: digits as text, or a JSON number small enough to be exact. A 19-digit id
+ * sent as a number has lost its last digits in any JSON parser, so it is a RecordError like any other type.
+ */
+export function toCampaignId(value: unknown): string {
+  if (typeof value === 'string' && /^\d+$/.test(value)) return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  if (value === undefined || value === null || value === '') throw new RecordError('TikTok row has no campaign_id', { field: 'campaign_id' });
+  const why = typeof value === 'number' && Number.isInteger(value) ? 'a number too large to be exact' : 'not an int64 id';
+  throw new RecordError(`TikTok campaign_id is ${why}: ${shown(value)}`, { field: 'campaign_id' });
 }
 
-export function toInteger(value: string | number | null | undefined, name = 'metric'): number {
+const decimal = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Metrics travel as strings and a plain number is read too; TikTok writes "-" (or nothing) where it has
+ * no value, and a metric left out or null counts as zero likewise. Text that is no decimal number, or
+ * any other JSON type, is a RecordError naming the metric.
+ */
+export function toNumber(value: unknown, name = 'metric'): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (text === '' || text === '-') return 0;
+    const n = decimal.test(text) ? Number(text) : Number.NaN;
+    if (Number.isFinite(n)) return n;
+  }
+  throw new RecordError(`TikTok ${name} is not a number: ${shown(value)}`, { field: name });
+}
+
+export function toInteger(value: unknown, name = 'metric'): number {
   return Math.round(toNumber(value, name));
 }
 
@@ -72,22 +110,29 @@ function isIanaZone(value: string): boolean {
   }
 }
 
-function text(value: string | number | null | undefined): string | null {
+/** A text metric (the campaign name): Korean, emoji and long names kept as sent; "-" or empty is no value. */
+function text(value: unknown, name: string): string | null {
   if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' && typeof value !== 'number') throw new RecordError(`TikTok ${name} is not text: ${shown(value)}`, { field: name });
   const s = String(value);
   return s === '' || s === '-' ? null : s;
 }
 
-/** One report row → one ads_tiktok_campaign_daily row. */
-export function toCampaignDailyRow(row: ReportRow, context: AdvertiserContext): Row {
-  const { metrics } = row;
-  const campaignId = row.dimensions.campaign_id;
+/** One report row, as sent → one ads_tiktok_campaign_daily row; a field it cannot read is a RecordError naming it. */
+export function toCampaignDailyRow(raw: unknown, context: AdvertiserContext): Row {
+  if (!isRecord(raw)) throw new RecordError(`TikTok report row is not an object: ${shown(raw)}`);
+  const row = raw as ReportRow;
+  if (!isRecord(row.dimensions)) throw new RecordError(`TikTok report row has no dimensions object: ${shown(row.dimensions)}`, { field: 'dimensions' });
+  // A row without metrics has none to report: every one is zero, as when TikTok writes "-".
+  const metrics = row.metrics === undefined || row.metrics === null ? {} : row.metrics;
+  if (!isRecord(metrics)) throw new RecordError(`TikTok report row metrics is not an object: ${shown(metrics)}`, { field: 'metrics' });
+  const campaignId = toCampaignId(row.dimensions.campaign_id);
   return {
     date: toIsoDate(row.dimensions.stat_time_day),
     account_id: context.advertiserId,
     account_name: context.advertiserName,
     campaign_id: campaignId,
-    campaign_name: text(metrics.campaign_name),
+    campaign_name: text(metrics.campaign_name, 'campaign_name'),
     campaign_status: context.campaignStatuses.get(campaignId) ?? null,
     impressions: toInteger(metrics.impressions, 'impressions'),
     clicks: toInteger(metrics.clicks, 'clicks'),
@@ -99,4 +144,8 @@ export function toCampaignDailyRow(row: ReportRow, context: AdvertiserContext): 
     source_id: context.sourceId,
     synced_at: context.syncedAt,
   };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

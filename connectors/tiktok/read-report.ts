@@ -1,7 +1,7 @@
 import type { DateWindow, ReadContext, StreamEvent } from '../../core/connector.ts';
 import { addDays, daysBetween, minDate } from '../../core/dates.ts';
 import { SourceError } from '../../core/errors.ts';
-import type { Row } from '../../core/table/schema.ts';
+import { mapRecords } from '../../core/sync/rejects.ts';
 import { TiktokDateSpanError, type TiktokClient } from './client.ts';
 import { TIKTOK_MAX_DAILY_SPAN_DAYS } from './config.ts';
 import { toCampaignDailyRow, toTimeZone, type AdvertiserContext } from './mappers.ts';
@@ -33,9 +33,7 @@ export async function* readCampaignDaily(client: TiktokClient, options: Campaign
   for (const chunk of chunks(context.window, limit.days)) {
     const syncedAt = new Date();
     for (const advertiser of advertisers) {
-      for await (const rows of readSpan(client, { ...advertiser, syncedAt }, chunk, limit, options.pageSize, context)) {
-        yield { kind: 'rows', rows };
-      }
+      yield* readSpan(client, { ...advertiser, syncedAt }, chunk, limit, options.pageSize, context);
     }
     yield { kind: 'checkpoint', through: chunk.to, covers: chunk };
   }
@@ -74,10 +72,11 @@ async function advertiserContexts(client: TiktokClient, options: CampaignDailyRe
 /**
  * One advertiser over one chunk, in spans TikTok accepts: when it refuses a span as too wide, the
  * same start is asked again for half the days, and the narrower limit holds for the rest of the run.
+ * Each row is checked as it is mapped: one that cannot be read is yielded as rejected beside its page's rows.
  */
 async function* readSpan(
   client: TiktokClient, advertiser: AdvertiserContext, chunk: DateWindow, limit: SpanLimit, pageSize: number, context: ReadContext,
-): AsyncGenerator<Row[]> {
+): AsyncGenerator<StreamEvent> {
   const stream = tiktokCampaignDaily.name;
   for (let from = chunk.from; from <= chunk.to;) {
     const to = minDate(addDays(from, limit.days - 1), chunk.to);
@@ -85,8 +84,8 @@ async function* readSpan(
     try {
       for await (const page of client.reportPages({ advertiserId: advertiser.advertiserId, startDate: from, endDate: to, pageSize }, stream)) {
         pagesRead += 1;
-        const rows = page.list.map((row) => toCampaignDailyRow(row, advertiser));
-        if (rows.length > 0) yield rows;
+        const { rows, rejected } = mapRecords(page.list, (row) => toCampaignDailyRow(row, advertiser));
+        if (page.list.length > 0) yield { kind: 'rows', rows, ...(rejected.length > 0 ? { rejected } : {}) };
         context.signal?.throwIfAborted();
       }
     } catch (error) {

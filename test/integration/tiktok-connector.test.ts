@@ -11,7 +11,10 @@ import { syncStream, type StreamSyncResult } from '../../core/sync/sync-stream.t
 import { TiktokSourceConfig } from '../../connectors/tiktok/config.ts';
 import { tiktokConnector } from '../../connectors/tiktok/index.ts';
 import { TIKTOK_SANDBOX_ADVERTISER_ID, campaignFactsFor, sandboxCampaigns } from '../../connectors/tiktok/sandbox/seed-data.ts';
-import { startTiktokSandbox, type RunningTiktokSandbox, type SandboxRequestRecord, type TiktokSandboxOptions } from '../../connectors/tiktok/sandbox/server.ts';
+import {
+  TIKTOK_SANDBOX_ODDITIES, startTiktokSandbox, type RunningTiktokSandbox, type SandboxRequestRecord, type TiktokSandboxOptions,
+} from '../../connectors/tiktok/sandbox/server.ts';
+import { rejectsTable } from '../../core/sync/rejects.ts';
 import { tempDirs } from '../support/temp-dir.ts';
 
 // The sandbox's "today" (a Friday); the seed data are a pure function of (seed 42, this date, advertiser, day).
@@ -288,5 +291,65 @@ describe('TikTok connector through syncStream into a local lake', () => {
       expect(Math.max(...served.map(spanOf))).toBeLessThanOrEqual(10);
       expect(served.reduce((days, r) => days + spanOf(r), 0)).toBe(60);
     });
+  });
+});
+
+describe('TikTok rows with odd values', () => {
+  it('coerces what the contract allows, quarantines the rest in _rejects with the raw row, and loses nothing on a re-read', async () => {
+    // Prepare: every 2nd row of each report (30-day chunks, read in pages of 7) carries one oddity in turn
+    // (TIKTOK_SANDBOX_ODDITIES); a report lists the delivering campaign-days by day, then campaign.
+    const { stream } = await directSandbox({ oddValues: 2 }, { chunkDays: 30, pageSize: 7 });
+    const { root, store } = await lake();
+    const [from, to] = ['2026-08-17', '2026-10-15'];
+    const reports = [['2026-08-17', '2026-09-15'], ['2026-09-16', '2026-10-15']] as const;
+    const rows = reports.flatMap(([first, last]) => [...eachDay(first, last)]
+      .flatMap((day) => campaignFactsFor(day, { seed: 42, anchorDate, advertiserId: TIKTOK_SANDBOX_ADVERTISER_ID }))
+      .filter((f) => f.impressions > 0 || f.spend > 0)
+      .sort((a, b) => a.date.localeCompare(b.date) || a.campaignId.localeCompare(b.campaignId))
+      .map((fact, index) => ({ fact, oddity: index % 2 === 1 ? TIKTOK_SANDBOX_ODDITIES[Math.floor(index / 2) % TIKTOK_SANDBOX_ODDITIES.length]! : undefined })));
+    const kept = rows.filter((r) => !r.oddity?.rejected);
+    const expectedRejects = rows.length - kept.length;
+    const sum = (pick: (r: (typeof kept)[number]) => number) => kept.reduce((total, r) => total + pick(r), 0);
+    // "-", null and a left-out metric count as zero; a number instead of a string is read as it is.
+    const expectedTotals = {
+      rows: kept.length,
+      spend: sum((r) => r.fact.spend),
+      impressions: sum((r) => r.fact.impressions),
+      clicks: sum((r) => (r.oddity?.name === 'a metric left out' ? 0 : r.fact.clicks)),
+      conversions: sum((r) => (r.oddity?.name === 'a metric that is "-" (no value)' ? 0 : r.fact.conversions)),
+      value: sum((r) => (r.oddity?.name === 'a metric that is null' ? 0 : r.fact.conversionsValue)),
+    };
+    const named = (name: string) => kept.filter((r) => r.oddity?.name === name).length;
+
+    // Act
+    const result = await sync(store, stream, to, from);
+    const rerun = await syncStream({ store, sourceId: 'tiktok_ads', stream, runId: 'run2', lastCompleteDay: to, initialFrom: from, log: silentLogger, backfill: { from, to } });
+
+    // Assess
+    expect(new Set(rows.flatMap((r) => (r.oddity ? [r.oddity.name] : []))).size).toBe(TIKTOK_SANDBOX_ODDITIES.length);
+    expect(expectedRejects).toBeGreaterThan(0);
+    expect(result).toMatchObject({ status: 'ok', rows: kept.length, rejected: expectedRejects, cursor: to });
+    expect(rerun).toMatchObject({ status: 'ok', rows: kept.length, rejected: expectedRejects });
+    const keptDays = [...new Set(kept.map((r) => r.fact.date))].sort();
+    expect(await lakeTotals(root)).toEqual({ ...expectedTotals, days: keptDays.length, first: keptDays[0], last: keptDays.at(-1), keys: kept.length });
+    const engine = await DuckDbEngine.open({ lakeRoot: root, tables: [...tiktokConnector.tables, rejectsTable] });
+    engines.push(engine);
+    const rejects = await engine.query(`SELECT source_id, stream, run_id, field, reason, raw_payload FROM "_rejects" ORDER BY run_id, reason`);
+    expect(rejects).toHaveLength(2 * expectedRejects);
+    expect(rejects.filter((r) => r.run_id === 'run1')).toHaveLength(expectedRejects);
+    expect(new Set(rejects.map((r) => `${String(r.source_id)}/${String(r.stream)}`))).toEqual(new Set([`tiktok_ads/${table}`]));
+    expect(new Set(rejects.map((r) => r.field))).toEqual(new Set(['impressions', 'stat_time_day', 'campaign_id']));
+    const bigId = rejects.find((r) => r.field === 'campaign_id')!;
+    expect(bigId.reason).toMatch(/^TikTok campaign_id is a number too large to be exact: \d+$/);
+    expect(JSON.parse(bigId.raw_payload as string)).toMatchObject({ dimensions: { campaign_id: expect.any(Number), stat_time_day: expect.stringMatching(/ 00:00:00$/) } });
+    const dateReasons = rejects.filter((r) => r.field === 'stat_time_day').map((r) => String(r.reason));
+    const inRows = (name: string) => rows.filter((r) => r.oddity?.name === name).length;
+    expect(dateReasons.filter((r) => /^TikTok stat_time_day is not "YYYY-MM-DD 00:00:00": "\d\d\/\d\d\/\d{4} 00:00:00"$/.test(r))).toHaveLength(2 * inRows('stat_time_day as DD/MM/YYYY'));
+    expect(dateReasons.filter((r) => /^TikTok stat_time_day is not a calendar day: "\d{4}-\d\d-32 00:00:00"$/.test(r))).toHaveLength(2 * inRows('stat_time_day that is no calendar day'));
+    const [text] = await engine.query(
+      `SELECT count(*) FILTER (WHERE campaign_name LIKE '%🎉 한글 캠페인') AS korean, count(*) FILTER (WHERE campaign_name = repeat('가', 20000)) AS long
+         FROM ads_tiktok_campaign_daily`,
+    );
+    expect([Number(text!.korean), Number(text!.long)]).toEqual([named('Korean and emoji in the campaign name'), named('a 20,000-character Korean campaign name')]);
   });
 });

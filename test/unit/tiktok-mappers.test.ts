@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { TiktokSourceConfig } from '../../connectors/tiktok/config.ts';
-import { toCampaignDailyRow, toInteger, toIsoDate, toNumber, toTimeZone, type AdvertiserContext } from '../../connectors/tiktok/mappers.ts';
+import { toCampaignDailyRow, toCampaignId, toInteger, toIsoDate, toNumber, toTimeZone, type AdvertiserContext } from '../../connectors/tiktok/mappers.ts';
 import { AdvertiserInfoData, ReportPage } from '../../connectors/tiktok/report.ts';
+import { RecordError } from '../../core/errors.ts';
+import { mapRecords } from '../../core/sync/rejects.ts';
 
 const syncedAt = new Date('2026-11-23T01:02:03.000Z');
 const context: AdvertiserContext = {
@@ -13,6 +15,17 @@ const context: AdvertiserContext = {
   campaignStatuses: new Map([['1800000000123456789', 'ENABLE'], ['1800000000987654321', 'DISABLE']]),
   syncedAt,
 };
+
+/** What `act` throws, which must be a RecordError: its message and the field it names. */
+function recordErrorOf(act: () => unknown): { message: string; field: string | undefined } {
+  try {
+    act();
+  } catch (error) {
+    if (!(error instanceof RecordError)) throw error;
+    return { message: error.message, field: error.field };
+  }
+  throw new Error('expected a RecordError');
+}
 
 describe('toIsoDate', () => {
   it("turns TikTok's stat_time_day into YYYY-MM-DD", () => {
@@ -36,15 +49,50 @@ describe('toIsoDate', () => {
   it.each([
     ['an hourly timestamp', '2026-11-01 13:00:00', '"2026-11-01 13:00:00"'],
     ['a compact date', '20261101', '"20261101"'],
+    ['day, month and year', '01/11/2026 00:00:00', '"01/11/2026 00:00:00"'],
+    ['an epoch in seconds', 1_793_491_200, '1793491200'],
     ['an empty string', '', '""'],
     ['undefined', undefined, 'undefined'],
-  ])('throws a TypeError on %s', (_name, value, shown) => {
+  ])('throws a RecordError naming stat_time_day on %s', (_name, value, shown) => {
     // Prepare: the value above
     // Act
     const act = () => toIsoDate(value);
     // Assess
-    expect(act).toThrow(TypeError);
-    expect(act).toThrow(`TikTok stat_time_day is not "YYYY-MM-DD 00:00:00": ${shown}`);
+    expect(recordErrorOf(act)).toEqual({ message: `TikTok stat_time_day is not "YYYY-MM-DD 00:00:00": ${shown}`, field: 'stat_time_day' });
+  });
+
+  it('throws a RecordError on a day no calendar has (February 30th)', () => {
+    // Prepare
+    const statTimeDay = '2026-02-30 00:00:00';
+    // Act
+    const act = () => toIsoDate(statTimeDay);
+    // Assess
+    expect(recordErrorOf(act)).toEqual({ message: 'TikTok stat_time_day is not a calendar day: "2026-02-30 00:00:00"', field: 'stat_time_day' });
+  });
+});
+
+describe('toCampaignId', () => {
+  it('keeps an int64 id sent as digits, and one sent as a JSON number small enough to be exact, as text', () => {
+    // Prepare
+    const ids = ['1800000000123456789', 1800000000555];
+    // Act
+    const read = ids.map(toCampaignId);
+    // Assess
+    expect(read).toEqual(['1800000000123456789', '1800000000555']);
+  });
+
+  it.each([
+    ['a 19-digit id as a JSON number (its last digits already lost)', 1800000000123456789, 'TikTok campaign_id is a number too large to be exact: 1800000000123456800'],
+    ['a fraction', 12.5, 'TikTok campaign_id is not an int64 id: 12.5'],
+    ['a name', 'tiktok_awareness', 'TikTok campaign_id is not an int64 id: "tiktok_awareness"'],
+    ['an object', { id: '1' }, 'TikTok campaign_id is not an int64 id: {"id":"1"}'],
+    ['nothing', undefined, 'TikTok row has no campaign_id'],
+  ])('throws a RecordError naming campaign_id on %s', (_name, value, message) => {
+    // Prepare: the value above
+    // Act
+    const act = () => toCampaignId(value);
+    // Assess
+    expect(recordErrorOf(act)).toEqual({ message, field: 'campaign_id' });
   });
 });
 
@@ -69,14 +117,19 @@ describe('toNumber and toInteger', () => {
     expect(numbers).toEqual([0, 0, 0, 0]);
   });
 
-  it('throw a TypeError naming the metric on text that is not a number', () => {
-    // Prepare
-    const value = 'N/A';
+  it.each([
+    ['text', 'N/A', '"N/A"'],
+    ['a decimal comma', '12,30', '"12,30"'],
+    ['hexadecimal, which Number() would take', '0x10', '"0x10"'],
+    ['Korean text', '1,000원', '"1,000원"'],
+    ['a boolean', false, 'false'],
+    ['a list', ['12.30'], '["12.30"]'],
+  ])('throw a RecordError naming the metric on %s', (_name, value, shown) => {
+    // Prepare: the value above
     // Act
     const act = () => toNumber(value, 'spend');
     // Assess
-    expect(act).toThrow(TypeError);
-    expect(act).toThrow('TikTok spend is not a number: "N/A"');
+    expect(recordErrorOf(act)).toEqual({ message: `TikTok spend is not a number: ${shown}`, field: 'spend' });
   });
 });
 
@@ -172,6 +225,60 @@ describe('toCampaignDailyRow', () => {
     const row = toCampaignDailyRow(page.list[0]!, context);
     // Assess
     expect(row.campaign_status).toBe('DISABLE');
+  });
+});
+
+describe('odd values in a report page', () => {
+  it('coerces what the contract allows and sets aside, with the reason and the raw row, what it does not', () => {
+    // Prepare: one good row and rows with the oddities APIs send, in one page whose paging is fine
+    const day = '2026-11-01 00:00:00';
+    const id = '1800000000123456789';
+    const page = ReportPage.parse({
+      list: [
+        { dimensions: { campaign_id: id, stat_time_day: day }, metrics: { campaign_name: 'tiktok_awareness', spend: '100.00', impressions: '1000', clicks: '10', conversion: '1' } },
+        {
+          dimensions: { campaign_id: id, stat_time_day: '2026-11-01', placement_v2: 'x' }, attribution_note: '가'.repeat(20_000),
+          metrics: { campaign_name: `${'x'.repeat(100_000)} 🎉 한글 캠페인`, spend: 100, impressions: null, conversion: '-', engaged_view_15s: '12' },
+        },
+        { dimensions: { campaign_id: id, stat_time_day: day } },
+        { dimensions: { campaign_id: id, stat_time_day: '01/11/2026 00:00:00' }, metrics: { spend: '1.00' } },
+        { dimensions: { campaign_id: id, stat_time_day: day }, metrics: { spend: '1.00', impressions: 'N/A' } },
+        { dimensions: { campaign_id: 1800000000123456789, stat_time_day: day }, metrics: { spend: '1.00' } },
+        { dimensions: { campaign_id: id, stat_time_day: day }, metrics: { campaign_name: { ko: '캠페인' } } },
+        { dimensions: { campaign_id: id, stat_time_day: day }, metrics: ['1.00'] },
+        { metrics: { spend: '1.00' } },
+        'not a row',
+      ],
+      page_info: { page: 1, page_size: 10, total_number: 10, total_page: 1 },
+    });
+    // Act
+    const { rows, rejected } = mapRecords(page.list, (raw) => toCampaignDailyRow(raw, context));
+    // Assess
+    expect(rows.map((r) => [r.date, r.campaign_name, r.impressions, r.clicks, r.spend, r.conversions, r.conversions_value])).toEqual([
+      ['2026-11-01', 'tiktok_awareness', 1000, 10, 100, 1, 0],
+      ['2026-11-01', `${'x'.repeat(100_000)} 🎉 한글 캠페인`, 0, 0, 100, 0, 0],
+      ['2026-11-01', null, 0, 0, 0, 0, 0],
+    ]);
+    expect(rejected.map((r) => [r.field, r.reason])).toEqual([
+      ['stat_time_day', 'TikTok stat_time_day is not "YYYY-MM-DD 00:00:00": "01/11/2026 00:00:00"'],
+      ['impressions', 'TikTok impressions is not a number: "N/A"'],
+      ['campaign_id', 'TikTok campaign_id is a number too large to be exact: 1800000000123456800'],
+      ['campaign_name', 'TikTok campaign_name is not text: {"ko":"캠페인"}'],
+      ['metrics', 'TikTok report row metrics is not an object: ["1.00"]'],
+      ['dimensions', 'TikTok report row has no dimensions object: undefined'],
+      [undefined, 'TikTok report row is not an object: "not a row"'],
+    ]);
+    expect(rejected[1]!.raw).toEqual({ dimensions: { campaign_id: id, stat_time_day: day }, metrics: { spend: '1.00', impressions: 'N/A' } });
+  });
+
+  it('stops on an error that is not about the row (a bug is not bad data)', () => {
+    // Prepare: an advertiser context without its campaign statuses
+    const broken = { ...context, campaignStatuses: undefined } as unknown as AdvertiserContext;
+    const page = ReportPage.parse({ list: [{ dimensions: { campaign_id: '1', stat_time_day: '2026-11-01' }, metrics: {} }] });
+    // Act
+    const act = () => mapRecords(page.list, (raw) => toCampaignDailyRow(raw, broken));
+    // Assess
+    expect(act).toThrow(TypeError);
   });
 });
 

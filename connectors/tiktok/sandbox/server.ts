@@ -21,6 +21,9 @@
  *   client also recognises a 40002 that says so.
  * Not implemented (answered with 40002 so a connector never gets silently wrong numbers): other
  * report types, data levels and dimensions, filtering, ordering, lifetime queries, total metrics.
+ * Test-only, not TikTok's behaviour: `oddValues` gives some report rows odd values
+ * (`TIKTOK_SANDBOX_ODDITIES`: numbers instead of strings, "-", nulls, left-out metrics, dates and ids of
+ * the wrong form, undocumented fields, Korean and emoji text) to check what the connector coerces and rejects.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -51,7 +54,41 @@ export interface TiktokSandboxOptions {
   maxSpanDays?: number;
   /** Answer every Nth request with code 40100 (requests too frequent), as TikTok's QPS limits do. */
   throttle?: { everyNthRequest: number };
+  /**
+   * Every n-th row of a report (by its place in the whole report over all its pages, so the same rows
+   * on every read of the same span) carries one of `TIKTOK_SANDBOX_ODDITIES` in turn: values the
+   * connector must coerce or set aside. Default 0: none.
+   */
+  oddValues?: number;
 }
+
+/** A report row as the sandbox writes it, before `oddValues` changes it. */
+interface WireRow {
+  dimensions: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** What `oddValues` does to a report row, and whether the pipeline should coerce it (false) or reject it (true). */
+export const TIKTOK_SANDBOX_ODDITIES: ReadonlyArray<{ readonly name: string; readonly rejected: boolean; apply(row: WireRow): void }> = [
+  { name: 'a metric as a JSON number', rejected: false, apply: (row) => (row.metrics.spend = Number(row.metrics.spend)) },
+  { name: 'a metric that is "-" (no value)', rejected: false, apply: (row) => (row.metrics.conversion = '-') },
+  { name: 'a metric that is null', rejected: false, apply: (row) => (row.metrics.total_complete_payment_rate = null) },
+  { name: 'a metric that is text', rejected: true, apply: (row) => (row.metrics.impressions = 'N/A') },
+  {
+    name: 'stat_time_day as DD/MM/YYYY', rejected: true,
+    apply: (row) => (row.dimensions.stat_time_day = String(row.dimensions.stat_time_day).replace(/^(\d{4})-(\d{2})-(\d{2})/, '$3/$2/$1')),
+  },
+  { name: 'Korean and emoji in the campaign name', rejected: false, apply: (row) => (row.metrics.campaign_name = `${String(row.metrics.campaign_name)} 🎉 한글 캠페인`) },
+  { name: 'campaign_id as a JSON number too large to be exact', rejected: true, apply: (row) => (row.dimensions.campaign_id = Number(row.dimensions.campaign_id)) },
+  { name: 'a metric left out', rejected: false, apply: (row) => delete row.metrics.clicks },
+  { name: 'stat_time_day that is no calendar day', rejected: true, apply: (row) => (row.dimensions.stat_time_day = String(row.dimensions.stat_time_day).replace(/^(\d{4}-\d{2})-\d{2}/, '$1-32')) },
+  {
+    name: 'fields the API does not document', rejected: false,
+    apply: (row) => Object.assign(row, { attribution_note: '참고 📝', dimensions: { ...row.dimensions, placement_v2: 'PLACEMENT_TIKTOK' }, metrics: { ...row.metrics, engaged_view_15s: '12' } }),
+  },
+  { name: 'a 20,000-character Korean campaign name', rejected: false, apply: (row) => (row.metrics.campaign_name = '가'.repeat(20_000)) },
+];
 
 /** What one request asked and what the sandbox answered, for tests. */
 export interface SandboxRequestRecord {
@@ -107,6 +144,8 @@ export async function startTiktokSandbox(options: TiktokSandboxOptions = {}): Pr
   if (!Number.isInteger(historyDays) || historyDays < 1) throw new Error(`TikTok sandbox: historyDays must be a positive integer, got ${historyDays}`);
   const maxSpanDays = options.maxSpanDays ?? 30;
   if (!Number.isInteger(maxSpanDays) || maxSpanDays < 1) throw new Error(`TikTok sandbox: maxSpanDays must be a positive integer, got ${maxSpanDays}`);
+  const oddValues = options.oddValues ?? 0;
+  if (!Number.isInteger(oddValues) || oddValues < 0) throw new Error(`TikTok sandbox: oddValues must be a non-negative integer, got ${oddValues}`);
   const everyNth = options.throttle?.everyNthRequest;
   if (everyNth !== undefined && (!Number.isInteger(everyNth) || everyNth < 1)) throw new Error(`TikTok sandbox: throttle.everyNthRequest must be a positive integer, got ${everyNth}`);
   const seed: SeedOptions = { seed: options.seed ?? 42, anchorDate };
@@ -149,7 +188,7 @@ export async function startTiktokSandbox(options: TiktokSandboxOptions = {}): Pr
         const advertiser = advertiserOf(query);
         data = endpoint === 'campaign/get/'
           ? campaignPage(query, advertiser)
-          : reportPage(query, advertiser, { seed, firstDate, maxSpanDays });
+          : reportPage(query, advertiser, { seed, firstDate, maxSpanDays, oddValues });
       }
       record.code = 0;
       sendJson(response, 200, { code: 0, message: 'OK', request_id: requestId, data });
@@ -217,7 +256,7 @@ function campaignPage(query: URLSearchParams, advertiser: SandboxAdvertiser): un
 }
 
 function reportPage(
-  query: URLSearchParams, advertiser: SandboxAdvertiser, limits: { seed: SeedOptions; firstDate: string; maxSpanDays: number },
+  query: URLSearchParams, advertiser: SandboxAdvertiser, limits: { seed: SeedOptions; firstDate: string; maxSpanDays: number; oddValues: number },
 ): unknown {
   const reportType = query.get('report_type');
   if (reportType === null) throw badParameter('report_type: Missing data for required field.');
@@ -259,11 +298,18 @@ function reportPage(
   const rows = facts
     .filter((f) => f.impressions > 0 || f.spend > 0)
     .sort((a, b) => (a.date === b.date ? compare(a.campaignId, b.campaignId) : compare(a.date, b.date)));
-  return {
-    list: rows.slice((page - 1) * pageSize, page * pageSize).map((fact) => ({
+  const { oddValues } = limits;
+  const wire = (fact: CampaignDayFact, index: number): WireRow => {
+    const row: WireRow = {
       dimensions: { campaign_id: fact.campaignId, stat_time_day: `${fact.date} 00:00:00` },
       metrics: Object.fromEntries(metrics.map((name) => [name, metricValue(fact, name)])),
-    })),
+    };
+    if (oddValues > 0 && index % oddValues === oddValues - 1) TIKTOK_SANDBOX_ODDITIES[Math.floor(index / oddValues) % TIKTOK_SANDBOX_ODDITIES.length]!.apply(row);
+    return row;
+  };
+  const offset = (page - 1) * pageSize;
+  return {
+    list: rows.slice(offset, offset + pageSize).map((fact, i) => wire(fact, offset + i)),
     page_info: pageInfo(page, pageSize, rows.length),
   };
 }
