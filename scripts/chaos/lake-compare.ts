@@ -4,6 +4,7 @@
  * column but `synced_at`, which records when a row was read).
  */
 import { DuckDbEngine } from '../../core/query/duckdb-engine.ts';
+import { rejectsTable } from '../../core/sync/rejects.ts';
 import type { TableSchema, ViewDefinition } from '../../core/table/schema.ts';
 
 export interface TableContent {
@@ -144,4 +145,41 @@ function canonical(row: Readonly<Record<string, unknown>>): string {
 
 function nearlyEqual(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+/** The distinct records each source quarantined (`_rejects`): `<stream>\u0000<raw payload>` per source id. */
+export async function readQuarantine(lakeRoot: string): Promise<Map<string, Set<string>>> {
+  const engine = await DuckDbEngine.open({ lakeRoot, tables: [rejectsTable], views: [] });
+  try {
+    const rows = await engine.query(`SELECT DISTINCT source_id, stream, raw_payload FROM "_rejects"`);
+    const out = new Map<string, Set<string>>();
+    for (const row of rows) {
+      const source = String(row.source_id);
+      if (!out.has(source)) out.set(source, new Set());
+      out.get(source)!.add(`${String(row.stream)}\u0000${String(row.raw_payload)}`);
+    }
+    return out;
+  } finally {
+    await engine.close();
+  }
+}
+
+export interface QuarantineComparison {
+  /** Distinct records the clean run quarantined. */
+  readonly expected: number;
+  readonly found: number;
+  /** Quarantined by the clean run, not here: a record dropped without a trace. */
+  readonly missing: number;
+  /** Quarantined here, not by the clean run. */
+  readonly unexpected: number;
+}
+
+export function compareQuarantine(expected: ReadonlySet<string> | undefined, found: ReadonlySet<string> | undefined): QuarantineComparison {
+  const want = expected ?? new Set<string>();
+  const got = found ?? new Set<string>();
+  return {
+    expected: want.size, found: got.size,
+    missing: [...want].filter((record) => !got.has(record)).length,
+    unexpected: [...got].filter((record) => !want.has(record)).length,
+  };
 }

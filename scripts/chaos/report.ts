@@ -16,6 +16,8 @@ export interface ConnectorFigures {
   readonly maxRetryWaitMs: number;
   readonly maxRunRetryWaitMs: number;
   readonly incomplete: number;
+  /** `_rejects`, distinct records, summed over trials. */
+  readonly quarantine: { readonly expected: number; readonly found: number; readonly missing: number; readonly unexpected: number };
 }
 
 export interface TableFigures {
@@ -38,7 +40,7 @@ export function figuresByConnector(results: readonly TrialResult[]): ConnectorFi
         figures = {
           type: target.type, sourceId: target.sourceId, trials: 0, runs: 0, killsAtOperation: 0, killsAfterDelay: 0,
           faults: new Map(), vendorThrottle: undefined, vendorThrottleTrials: 0, tables: new Map(), maxRetryWaitMs: 0, maxRunRetryWaitMs: 0, incomplete: 0,
-          notInjected: target.notInjected,
+          notInjected: target.notInjected, quarantine: { expected: 0, found: 0, missing: 0, unexpected: 0 },
         };
         byType.set(target.type, figures);
       }
@@ -53,6 +55,10 @@ export function figuresByConnector(results: readonly TrialResult[]): ConnectorFi
         maxRetryWaitMs: Math.max(figures.maxRetryWaitMs, target.maxRetryWaitMs),
         maxRunRetryWaitMs: Math.max(figures.maxRunRetryWaitMs, target.maxRunRetryWaitMs),
         incomplete: figures.incomplete + (result.completed ? 0 : 1),
+        quarantine: {
+          expected: figures.quarantine.expected + target.quarantine.expected, found: figures.quarantine.found + target.quarantine.found,
+          missing: figures.quarantine.missing + target.quarantine.missing, unexpected: figures.quarantine.unexpected + target.quarantine.unexpected,
+        },
       });
       for (const [kind, count] of Object.entries(target.faults)) figures.faults.set(kind, (figures.faults.get(kind) ?? 0) + count);
       for (const table of target.tables) {
@@ -84,16 +90,19 @@ export function formatFigures(figures: readonly ConnectorFigures[]): string[] {
     if (f.notInjected) lines.push(`  not injected: ${f.notInjected}`);
     const append = [...f.tables.values()].some((t) => t.kind === 'append');
     const before = [...f.tables.values()].reduce((sum, t) => sum + t.beforeStart, 0);
-    lines.push(`  ${'table'.padEnd(46)} ${'rows expected'.padStart(13)} ${'rows found'.padStart(10)} ${'duplicates'.padStart(10)} ${'losses'.padStart(6)} ${'unexpected'.padStart(10)}  quarantined` +
+    lines.push(`  ${'table'.padEnd(46)} ${'rows expected'.padStart(13)} ${'rows found'.padStart(10)} ${'duplicates'.padStart(10)} ${'losses'.padStart(6)} ${'unexpected'.padStart(10)}` +
       (append ? '  re-read versions (append tables; the _latest views keep one)' : ''));
     for (const [table, t] of f.tables) {
       const name = t.kind === 'view' ? `${table} (view)` : t.kind === 'append' ? `${table} (versions)` : table;
-      lines.push(`  ${name.padEnd(46)} ${number(t.rowsExpected).padStart(13)} ${number(t.rowsFound).padStart(10)} ${number(t.duplicates).padStart(10)} ${number(t.losses).padStart(6)} ${number(t.unexpected).padStart(10)}  0 (not implemented)` +
+      lines.push(`  ${name.padEnd(46)} ${number(t.rowsExpected).padStart(13)} ${number(t.rowsFound).padStart(10)} ${number(t.duplicates).padStart(10)} ${number(t.losses).padStart(6)} ${number(t.unexpected).padStart(10)}` +
         (t.kind === 'append' ? `  ${number(t.reappended)}` : ''));
     }
     if (before > 0) {
       lines.push(`  + ${number(before)} rows dated before the clean run's first day (not lost, not duplicated: a rerun's lookback reached before the first window; see the README)`);
     }
+    const q = f.quarantine;
+    lines.push(`  quarantined in _rejects (distinct records): ${number(q.found)} found, ${number(q.expected)} expected (the clean run's), ` +
+      `${number(q.missing)} missing, ${number(q.unexpected)} unexpected`);
     lines.push(`  max retry wait: ${number(f.maxRetryWaitMs)} ms (one wait), ${number(f.maxRunRetryWaitMs)} ms (all waits of one run)`);
     lines.push('');
   }

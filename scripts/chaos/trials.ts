@@ -17,7 +17,9 @@ import { silentLogger, type Logger } from '../../core/log.ts';
 import { runSync } from '../../core/pipeline/run-sync.ts';
 import { LayeredSecretStore, LocalSecretStore } from '../../core/secrets.ts';
 import type { StreamSyncResult } from '../../core/sync/sync-stream.ts';
-import { compareTables, readLakeTables, type LakeShape, type TableComparison, type TableContent } from './lake-compare.ts';
+import {
+  compareQuarantine, compareTables, readLakeTables, readQuarantine, type LakeShape, type QuarantineComparison, type TableComparison, type TableContent,
+} from './lake-compare.ts';
 import { retryWaits, runKpiChild, type KpiRun } from './run-kpi.ts';
 import type { ChaosTarget, StartedTarget } from './targets.ts';
 
@@ -53,6 +55,8 @@ export interface TargetTrialFigures {
   readonly faults: Readonly<Record<string, number>>;
   readonly vendorThrottle: string | undefined;
   readonly tables: readonly TableComparison[];
+  /** Records sent to `_rejects` (distinct), against the clean run's. */
+  readonly quarantine: QuarantineComparison;
   /** Longest single wait before a retry the client logged, ms. */
   readonly maxRetryWaitMs: number;
   /** Longest total of such waits in one run, ms. */
@@ -81,6 +85,8 @@ export interface TrialResult {
 
 export interface Baseline {
   readonly tables: ReadonlyMap<string, TableContent>;
+  /** Distinct quarantined records per source id. */
+  readonly quarantine: ReadonlyMap<string, ReadonlySet<string>>;
   /** Every stream's cursor after the clean run. */
   readonly cursors: ReadonlyMap<string, string | undefined>;
   /** Lake operations of a clean run, numbered as the kill hook numbers them (a put is two: the put and its rename). */
@@ -184,7 +190,7 @@ export async function cleanBaseline(group: readonly ChaosTarget[], anchorDate: s
     const durationMs = Date.now() - begun;
     const shape = tablesOf(group, started);
     return {
-      tables: await readLakeTables(path.join(dir, 'lake'), shape), cursors: await cursorsOf(store, shape),
+      tables: await readLakeTables(path.join(dir, 'lake'), shape), quarantine: await readQuarantine(path.join(dir, 'lake')), cursors: await cursorsOf(store, shape),
       operations: store.operations, trace: store.trace, durationMs,
     };
   } finally {
@@ -272,6 +278,7 @@ async function runTrial(settings: ChaosSettings, group: readonly ChaosTarget[], 
     const lakeRoot = path.join(dir, 'data', 'lake');
     const shape = tablesOf(group, started);
     const found = await readLakeTables(lakeRoot, shape);
+    const quarantined = await readQuarantine(lakeRoot);
     const cursors = await cursorsOf(new LocalFolderStore(lakeRoot), shape);
     const waitsPerRun = runs.map((run) => retryWaits(run.stderr));
     const targets: TargetTrialFigures[] = [];
@@ -285,6 +292,7 @@ async function runTrial(settings: ChaosSettings, group: readonly ChaosTarget[], 
         faults: Object.fromEntries(faults[index]!),
         vendorThrottle: started[index]!.vendorThrottle,
         tables: mine.map((name) => compareTables(baseline.tables.get(name)!, found.get(name))),
+        quarantine: compareQuarantine(baseline.quarantine.get(target.sourceId), quarantined.get(target.sourceId)),
         maxRetryWaitMs: Math.max(0, ...waits.flat()),
         maxRunRetryWaitMs: Math.max(0, ...waits.map((list) => list.reduce((sum, ms) => sum + ms, 0))),
         cursorsBehind,
@@ -346,6 +354,10 @@ export function trialProblems(result: TrialResult): string[] {
         problems.push(`trial ${result.trial} ${target.type} ${table.table}: ${table.rowsFound}/${table.rowsExpected} rows, ` +
           `${table.duplicates} duplicates, ${table.losses} lost, ${table.unexpected} unexpected, sums differ: ${table.sumMismatches.join(', ') || 'none'}`);
       }
+    }
+    const q = target.quarantine;
+    if (q.missing > 0 || q.unexpected > 0) {
+      problems.push(`trial ${result.trial} ${target.type}: quarantined ${q.found} records (clean run ${q.expected}): ${q.missing} missing, ${q.unexpected} unexpected`);
     }
     if (target.cursorsBehind.length > 0) problems.push(`trial ${result.trial} ${target.type}: cursors differ from the clean run's: ${target.cursorsBehind.join(', ')}`);
   }
