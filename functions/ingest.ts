@@ -43,6 +43,8 @@ export function ingestHandler(connector: Connector) {
     for (const result of results) {
       metrics.addDimensions({ source: result.source, stream: result.stream });
       metrics.addMetric('RowsWritten', MetricUnit.Count, result.rows);
+      // Only when there are some: a custom metric is billed for each month it has data.
+      if (result.rejected > 0) metrics.addMetric('RecordsRejected', MetricUnit.Count, result.rejected);
       metrics.addMetric('PartialRuns', MetricUnit.Count, result.status === 'partial' ? 1 : 0);
       metrics.publishStoredMetrics();
     }
