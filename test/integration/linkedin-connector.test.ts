@@ -14,7 +14,7 @@ import {
   campaignFactsFor, defaultLinkedinSandboxAccount, type LinkedinSandboxAccount,
 } from '../../connectors/linkedin/sandbox/seed-data.ts';
 import {
-  LINKEDIN_SANDBOX_ODDITIES, startLinkedinSandbox, type LinkedinSandboxOptions, type RunningLinkedinSandbox,
+  LINKEDIN_SANDBOX_ODDITIES, linkedinSandboxOddity, startLinkedinSandbox, type LinkedinSandboxOptions, type RunningLinkedinSandbox,
 } from '../../connectors/linkedin/sandbox/server.ts';
 import { rejectsTable } from '../../core/sync/rejects.ts';
 import { tempDirs } from '../support/temp-dir.ts';
@@ -419,16 +419,13 @@ describe('LinkedIn connector through syncStream into a local lake', () => {
 
 describe('LinkedIn elements with odd values', () => {
   it('coerces what the contract allows, quarantines the rest in _rejects with the raw element, and loses nothing on a re-read', async () => {
-    // Prepare: every 2nd element of each adAnalytics answer carries one oddity in turn (LINKEDIN_SANDBOX_ODDITIES);
-    // 14-day chunks, each one answer, its elements by day then campaign, as campaignFactsFor lists them.
+    // Prepare: about one element in 2 carries one of LINKEDIN_SANDBOX_ODDITIES, chosen by its account, campaign and day.
     const running = await sandbox({ oddValues: 2 });
     const stream = streamFor(running, running.accessToken, { chunkDays: 14 });
     const { root, store } = await lake();
     const [from, to] = ['2026-10-22', '2026-11-18'];
-    const answers = [['2026-10-22', '2026-11-04'], ['2026-11-05', '2026-11-18']] as const;
-    const elements = answers.flatMap(([first, last]) => [...eachDay(first, last)]
-      .flatMap((day) => campaignFactsFor(day, running.accounts, seed))
-      .map((fact, index) => ({ fact, oddity: index % 2 === 1 ? LINKEDIN_SANDBOX_ODDITIES[Math.floor(index / 2) % LINKEDIN_SANDBOX_ODDITIES.length]! : undefined })));
+    const elements = [...eachDay(from, to)].flatMap((day) => campaignFactsFor(day, running.accounts, seed))
+      .map((fact) => ({ fact, oddity: linkedinSandboxOddity(fact, 2) }));
     const kept = elements.filter((e) => !e.oddity?.rejected);
     const expectedRejects = elements.length - kept.length;
     const expectedTotals = {
@@ -442,11 +439,13 @@ describe('LinkedIn elements with odd values', () => {
 
     // Act
     const result = await sync(store, stream, to, from);
+    const served = running.oddRowsServed();
     const rerun = await syncStream({ store, sourceId, stream, runId: 'run2', lastCompleteDay: to, initialFrom: from, log: silentLogger, backfill: { from, to } });
 
     // Assess
-    expect(new Set(elements.flatMap((e) => (e.oddity ? [e.oddity.name] : []))).size).toBe(LINKEDIN_SANDBOX_ODDITIES.length);
-    expect(expectedRejects).toBeGreaterThan(0);
+    expect(Object.keys(served.byName).sort()).toEqual(LINKEDIN_SANDBOX_ODDITIES.map((o) => o.name).sort());
+    expect(served).toMatchObject({ rejected: expectedRejects, total: elements.filter((e) => e.oddity).length });
+    expect(running.oddRowsServed().total).toBe(2 * served.total);
     expect(result).toMatchObject({ status: 'ok', rows: kept.length, rejected: expectedRejects, cursor: to });
     expect(rerun).toMatchObject({ status: 'ok', rows: kept.length, rejected: expectedRejects });
     expect(await lakeTotals(root)).toMatchObject({ ...expectedTotals, days: 28, keys: kept.length });

@@ -46,6 +46,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { addDays, eachDay, isIsoDate, maxDate, minDate, todayIn } from '../../../core/dates.ts';
 import type { FaultPlan } from '../../sandbox-kit/faults.ts';
 import { listenOnLoopback, readBody, sendJson } from '../../sandbox-kit/http.ts';
+import { oddityFor, OddityLog, type Oddity } from '../../sandbox-kit/oddities.ts';
 import {
   campaignFactsFor, compareIds, defaultLinkedinSandboxAccount,
   type LinkedinCampaignDayFact, type LinkedinSandboxAccount, type LinkedinSeedOptions,
@@ -77,9 +78,9 @@ export interface LinkedinSandboxOptions {
   /** Elements adAnalytics returns at most, dropping the rest silently; default 15,000. */
   maxAnalyticsElements?: number;
   /**
-   * Every n-th element of an adAnalytics answer (by its place in the answer, so the same elements on
-   * every read of the same range) carries one of `LINKEDIN_SANDBOX_ODDITIES` in turn: values the
-   * connector must coerce or set aside. Default 0: none.
+   * About one adAnalytics element in n (chosen by its account, campaign and day, so the same elements
+   * on every read, whatever the range or chunking) carries one of `LINKEDIN_SANDBOX_ODDITIES`: values
+   * the connector must coerce or set aside. Default 0: none.
    */
   oddValues?: number;
 }
@@ -91,7 +92,7 @@ type WireElement = Record<string, unknown> & {
 };
 
 /** What `oddValues` does to an element, and whether the pipeline should coerce it (false) or reject it (true). */
-export const LINKEDIN_SANDBOX_ODDITIES: ReadonlyArray<{ readonly name: string; readonly rejected: boolean; apply(element: WireElement): void }> = [
+export const LINKEDIN_SANDBOX_ODDITIES: ReadonlyArray<Oddity<WireElement>> = [
   { name: 'a count as a string of digits', rejected: false, apply: (e) => (e.impressions = String(e.impressions)) },
   { name: 'money as a JSON number, not a BigDecimal string', rejected: false, apply: (e) => (e.costInLocalCurrency = Number(e.costInLocalCurrency)) },
   { name: 'a metric left out', rejected: false, apply: (e) => delete e.externalWebsiteConversions },
@@ -105,6 +106,11 @@ export const LINKEDIN_SANDBOX_ODDITIES: ReadonlyArray<{ readonly name: string; r
     apply: (e) => Object.assign(e, { approximateMemberReach: 1234, note: `캠페인 메모 🎉 ${'가나다라 '.repeat(5_000)}`, newMetricV2: { value: '1' } }),
   },
 ];
+
+/** The oddity the sandbox gives a campaign-day's element under `oddValues: every`, if any (for tests to know what to expect). */
+export function linkedinSandboxOddity(fact: Pick<LinkedinCampaignDayFact, 'accountId' | 'campaignId' | 'date'>, every: number): Oddity<WireElement> | undefined {
+  return oddityFor(`${fact.accountId}|${fact.campaignId}|${fact.date}`, every, LINKEDIN_SANDBOX_ODDITIES);
+}
 
 function isoOf(date: unknown): string {
   const { year, month, day } = date as { year: number; month: number; day: number };
@@ -133,6 +139,8 @@ export interface RunningLinkedinSandbox {
   requestCount(): number;
   /** Every request so far, in order. */
   requests(): readonly LinkedinSandboxRequest[];
+  /** The odd elements served so far (`oddValues`), by oddity, and how many of them must be rejected. */
+  oddRowsServed(): ReturnType<OddityLog['served']>;
   /** Stops listening and closes every connection, keep-alive ones included. */
   stop(): Promise<void>;
 }
@@ -203,6 +211,7 @@ export async function startLinkedinSandbox(options: LinkedinSandboxOptions = {})
   const maxElements = options.maxAnalyticsElements ?? LINKEDIN_SANDBOX_MAX_ELEMENTS;
   const firstDate = addDays(anchorDate, 1 - historyDays);
   const log: LinkedinSandboxRequest[] = [];
+  const oddities = new OddityLog();
   let apiRequests = 0;
 
   const handleApi = (request: IncomingMessage, path: string, query: string): { status: number; body: unknown; headers?: Record<string, string> } => {
@@ -227,7 +236,7 @@ export async function startLinkedinSandbox(options: LinkedinSandboxOptions = {})
     const params = parseQueryString(query);
     if (path === '/rest/adAnalytics') {
       if (headerValue(request, 'x-restli-protocol-version') !== '2.0.0') throw malformedQuery();
-      return { status: 200, body: analytics(params, accounts, seed, firstDate, maxElements, options.oddValues ?? 0) };
+      return { status: 200, body: analytics(params, accounts, seed, firstDate, maxElements, options.oddValues ?? 0, oddities) };
     }
     const route = /^\/rest\/adAccounts\/([^/]+)(?:\/(adCampaigns|adCampaignGroups))?$/.exec(path);
     if (route) {
@@ -296,6 +305,7 @@ export async function startLinkedinSandbox(options: LinkedinSandboxOptions = {})
     accounts,
     requestCount: () => log.length,
     requests: () => [...log],
+    oddRowsServed: () => oddities.served(LINKEDIN_SANDBOX_ODDITIES),
     stop: () => server.stop(),
   };
 }
@@ -497,29 +507,29 @@ function parseAnalyticsRequest(params: ReadonlyMap<string, string>, anchorDate: 
 
 function analytics(
   params: ReadonlyMap<string, string>, accounts: readonly LinkedinSandboxAccount[], seed: LinkedinSeedOptions, firstDate: string, maxElements: number,
-  oddValues: number,
+  oddValues: number, served: OddityLog,
 ): Record<string, unknown> {
   const request = parseAnalyticsRequest(params, seed.anchorDate);
   // An account the token cannot read contributes nothing: LinkedIn answers it with an empty response.
-  const served = accounts.filter((account) => request.accountIds.includes(account.id));
-  const elements: Record<string, unknown>[] = [];
+  const readable = accounts.filter((account) => request.accountIds.includes(account.id));
+  const facts: LinkedinCampaignDayFact[] = [];
   const from = maxDate(request.from, firstDate);
   const to = minDate(request.to, seed.anchorDate);
   if (from <= to) {
-    for (const day of eachDay(from, to)) {
-      for (const fact of campaignFactsFor(day, served, seed)) elements.push(analyticsElement(fact, request.fields));
-    }
+    for (const day of eachDay(from, to)) facts.push(...campaignFactsFor(day, readable, seed));
   }
-  const answer = elements.slice(0, maxElements);
   // The oddities work on the fields the connector asks for; an answer without them is left as it is.
-  if (oddValues > 0 && request.fields.includes('pivotValues') && request.fields.includes('dateRange')) {
-    answer.forEach((element, index) => {
-      if (index % oddValues === oddValues - 1) {
-        LINKEDIN_SANDBOX_ODDITIES[Math.floor(index / oddValues) % LINKEDIN_SANDBOX_ODDITIES.length]!.apply(element as WireElement);
-      }
-    });
-  }
-  return { paging: { start: 0, count: 10, links: [] }, elements: answer };
+  const odd = oddValues > 0 && request.fields.includes('pivotValues') && request.fields.includes('dateRange');
+  const elements = facts.slice(0, maxElements).map((fact) => {
+    const element = analyticsElement(fact, request.fields);
+    const oddity = odd ? linkedinSandboxOddity(fact, oddValues) : undefined;
+    if (oddity) {
+      oddity.apply(element as WireElement);
+      served.record(oddity);
+    }
+    return element;
+  });
+  return { paging: { start: 0, count: 10, links: [] }, elements };
 }
 
 function analyticsElement(fact: LinkedinCampaignDayFact, fields: readonly string[]): Record<string, unknown> {
