@@ -30,6 +30,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { addDays, daysBetween, eachDay, isIsoDate, maxDate, minDate, todayIn } from '../../../core/dates.ts';
 import type { FaultPlan } from '../../sandbox-kit/faults.ts';
 import { listenOnLoopback, sendJson } from '../../sandbox-kit/http.ts';
+import { oddityFor, OddityLog, type Oddity } from '../../sandbox-kit/oddities.ts';
 import {
   TIKTOK_SANDBOX_ADVERTISER_ID, TIKTOK_SANDBOX_TIME_ZONE, campaignFactsFor, sandboxAdvertiser, sandboxCampaigns,
   type CampaignDayFact, type SandboxAdvertiser, type SeedOptions,
@@ -55,8 +56,8 @@ export interface TiktokSandboxOptions {
   /** Answer every Nth request with code 40100 (requests too frequent), as TikTok's QPS limits do. */
   throttle?: { everyNthRequest: number };
   /**
-   * Every n-th row of a report (by its place in the whole report over all its pages, so the same rows
-   * on every read of the same span) carries one of `TIKTOK_SANDBOX_ODDITIES` in turn: values the
+   * About one report row in n (chosen by its advertiser, campaign and day, so the same rows on every
+   * read, whatever the span, chunking or paging) carries one of `TIKTOK_SANDBOX_ODDITIES`: values the
    * connector must coerce or set aside. Default 0: none.
    */
   oddValues?: number;
@@ -70,7 +71,7 @@ interface WireRow {
 }
 
 /** What `oddValues` does to a report row, and whether the pipeline should coerce it (false) or reject it (true). */
-export const TIKTOK_SANDBOX_ODDITIES: ReadonlyArray<{ readonly name: string; readonly rejected: boolean; apply(row: WireRow): void }> = [
+export const TIKTOK_SANDBOX_ODDITIES: ReadonlyArray<Oddity<WireRow>> = [
   { name: 'a metric as a JSON number', rejected: false, apply: (row) => (row.metrics.spend = Number(row.metrics.spend)) },
   { name: 'a metric that is "-" (no value)', rejected: false, apply: (row) => (row.metrics.conversion = '-') },
   { name: 'a metric that is null', rejected: false, apply: (row) => (row.metrics.total_complete_payment_rate = null) },
@@ -89,6 +90,11 @@ export const TIKTOK_SANDBOX_ODDITIES: ReadonlyArray<{ readonly name: string; rea
   },
   { name: 'a 20,000-character Korean campaign name', rejected: false, apply: (row) => (row.metrics.campaign_name = '가'.repeat(20_000)) },
 ];
+
+/** The oddity the sandbox gives a campaign-day's report row under `oddValues: every`, if any (for tests to know what to expect). */
+export function tiktokSandboxOddity(fact: Pick<CampaignDayFact, 'advertiserId' | 'campaignId' | 'date'>, every: number): Oddity<WireRow> | undefined {
+  return oddityFor(`${fact.advertiserId}|${fact.campaignId}|${fact.date}`, every, TIKTOK_SANDBOX_ODDITIES);
+}
 
 /** What one request asked and what the sandbox answered, for tests. */
 export interface SandboxRequestRecord {
@@ -113,6 +119,8 @@ export interface RunningTiktokSandbox {
   requestCount(): number;
   /** Every request so far, in order. */
   requests(): readonly SandboxRequestRecord[];
+  /** The odd rows served so far (`oddValues`), by oddity, and how many of them must be rejected. */
+  oddRowsServed(): ReturnType<OddityLog['served']>;
   /** Stops listening and closes every connection, keep-alive ones included. */
   stop(): Promise<void>;
 }
@@ -153,6 +161,7 @@ export async function startTiktokSandbox(options: TiktokSandboxOptions = {}): Pr
   const advertisers = (options.advertiserIds ?? [TIKTOK_SANDBOX_ADVERTISER_ID]).map((id, index) => sandboxAdvertiser(id, index));
   const firstDate = addDays(anchorDate, 1 - historyDays);
   const log: SandboxRequestRecord[] = [];
+  const oddities = new OddityLog();
   let requests = 0;
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -188,7 +197,7 @@ export async function startTiktokSandbox(options: TiktokSandboxOptions = {}): Pr
         const advertiser = advertiserOf(query);
         data = endpoint === 'campaign/get/'
           ? campaignPage(query, advertiser)
-          : reportPage(query, advertiser, { seed, firstDate, maxSpanDays, oddValues });
+          : reportPage(query, advertiser, { seed, firstDate, maxSpanDays, oddValues, oddities });
       }
       record.code = 0;
       sendJson(response, 200, { code: 0, message: 'OK', request_id: requestId, data });
@@ -238,6 +247,7 @@ export async function startTiktokSandbox(options: TiktokSandboxOptions = {}): Pr
     advertisers,
     requestCount: () => requests,
     requests: () => [...log],
+    oddRowsServed: () => oddities.served(TIKTOK_SANDBOX_ODDITIES),
     stop: () => server.stop(),
   };
 }
@@ -256,7 +266,7 @@ function campaignPage(query: URLSearchParams, advertiser: SandboxAdvertiser): un
 }
 
 function reportPage(
-  query: URLSearchParams, advertiser: SandboxAdvertiser, limits: { seed: SeedOptions; firstDate: string; maxSpanDays: number; oddValues: number },
+  query: URLSearchParams, advertiser: SandboxAdvertiser, limits: { seed: SeedOptions; firstDate: string; maxSpanDays: number; oddValues: number; oddities: OddityLog },
 ): unknown {
   const reportType = query.get('report_type');
   if (reportType === null) throw badParameter('report_type: Missing data for required field.');
@@ -298,18 +308,20 @@ function reportPage(
   const rows = facts
     .filter((f) => f.impressions > 0 || f.spend > 0)
     .sort((a, b) => (a.date === b.date ? compare(a.campaignId, b.campaignId) : compare(a.date, b.date)));
-  const { oddValues } = limits;
-  const wire = (fact: CampaignDayFact, index: number): WireRow => {
+  const wire = (fact: CampaignDayFact): WireRow => {
     const row: WireRow = {
       dimensions: { campaign_id: fact.campaignId, stat_time_day: `${fact.date} 00:00:00` },
       metrics: Object.fromEntries(metrics.map((name) => [name, metricValue(fact, name)])),
     };
-    if (oddValues > 0 && index % oddValues === oddValues - 1) TIKTOK_SANDBOX_ODDITIES[Math.floor(index / oddValues) % TIKTOK_SANDBOX_ODDITIES.length]!.apply(row);
+    const oddity = tiktokSandboxOddity(fact, limits.oddValues);
+    if (oddity) {
+      oddity.apply(row);
+      limits.oddities.record(oddity);
+    }
     return row;
   };
-  const offset = (page - 1) * pageSize;
   return {
-    list: rows.slice(offset, offset + pageSize).map((fact, i) => wire(fact, offset + i)),
+    list: rows.slice((page - 1) * pageSize, page * pageSize).map(wire),
     page_info: pageInfo(page, pageSize, rows.length),
   };
 }
