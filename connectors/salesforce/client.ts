@@ -3,14 +3,18 @@ import { HttpApi } from 'jsforce/lib/http-api.js';
 import { z } from 'zod';
 import { SecretError, SourceError, type ErrorContext } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
-import { parseRetryAfter, withRetry, type RetryDecision, type RetryPolicy } from '../../core/retry.ts';
+import { withRetry, type RetryPolicy } from '../../core/retry.ts';
 import type { SecretStore } from '../../core/secrets.ts';
 import {
   BulkQueryJob, DescribeResult, OrgLimits, QueryResult, TokenResponse, parseLimitInfo, type ApiUsage,
 } from './api.ts';
 import type { SalesforceAuth } from './config.ts';
 import { parseCsvRecords } from './csv.ts';
+import { apiCallError, decisionOf, loginError, notJsonError } from './errors.ts';
+import { FetchTransport, type TransportRequest, type TransportResponse } from './fetch-transport.ts';
 import { buildJwtAssertion, jwtBearerGrantType } from './jwt.ts';
+
+export { SalesforceApiLimitError } from './errors.ts';
 
 /**
  * The only file that imports jsforce: the auth flows (jsforce's OAuth2 for the refresh-token,
@@ -25,6 +29,9 @@ import { buildJwtAssertion, jwtBearerGrantType } from './jwt.ts';
  * jsforce 3.10's `bulk2.query()` pipes every results page into one stream and fails with
  * ERR_STREAM_WRITE_AFTER_END once a job has more than one page (jsforce issues #1546, #1693; the
  * sandbox reproduces it).
+ *
+ * Every call, the logins included, goes over ./fetch-transport.ts instead of jsforce's default
+ * transport, which hangs for ever when a connection drops after the response headers.
  */
 
 const RefreshTokenSecret = z.object({ client_id: z.string().min(1), client_secret: z.string().optional(), refresh_token: z.string().min(1) });
@@ -42,9 +49,6 @@ interface Session {
   readonly instanceUrl: string;
 }
 
-/** The org's daily API allowance is used up (HTTP 403 REQUEST_LIMIT_EXCEEDED): stop and resume next run. */
-export class SalesforceApiLimitError extends SourceError {}
-
 export interface SalesforceClientOptions {
   readonly sourceId: string;
   readonly auth: SalesforceAuth;
@@ -56,7 +60,15 @@ export interface SalesforceClientOptions {
   readonly log: Logger;
   readonly retryPolicy?: RetryPolicy;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * A call that receives nothing (no headers, no body bytes) for this long is abandoned and asked
+   * again (a server stalled mid-body); default 180 s: generous for a heavy query to start answering,
+   * and a stalled call still fails well inside a 15-minute Lambda.
+   */
+  readonly idleTimeoutMs?: number;
 }
+
+const defaultIdleTimeoutMs = 180_000;
 
 interface SendRequest {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -90,11 +102,11 @@ export class SalesforceClient {
   readonly #options: SalesforceClientOptions;
   readonly #conn: Connection;
   /** Absent for access_token auth: nothing to refresh with. */
-  readonly #login: (() => Promise<Session>) | undefined;
+  readonly #login: LoginFlow | undefined;
   #usage: ApiUsage | undefined;
   #refreshing: Promise<void> | undefined;
 
-  private constructor(options: SalesforceClientOptions, conn: Connection, login: (() => Promise<Session>) | undefined) {
+  private constructor(options: SalesforceClientOptions, conn: Connection, login: LoginFlow | undefined) {
     this.#options = options;
     this.#conn = conn;
     this.#login = login;
@@ -107,7 +119,7 @@ export class SalesforceClient {
     const login = loginFlow(auth, value, options);
     let session: Session;
     if (login) {
-      session = await signIn(login, options);
+      session = await signIn(login, options, undefined);
     } else {
       const token = typeof value === 'string' ? value : (value as { access_token?: unknown } | null)?.access_token;
       if (typeof token !== 'string' || token === '') throw new SecretError(`secret "${auth.secret}" must be an access token string or { "access_token": … }`);
@@ -117,6 +129,7 @@ export class SalesforceClient {
     const conn = new Connection({
       instanceUrl: session.instanceUrl, accessToken: session.accessToken, version: options.apiVersion, loginUrl: options.loginUrl,
     });
+    conn._transport = transportFor(options);
     return new SalesforceClient(options, conn, login);
   }
 
@@ -126,19 +139,18 @@ export class SalesforceClient {
   }
 
   async describe(object: string, stream: string): Promise<DescribeResult> {
-    const { body } = await this.#send({ method: 'GET', path: `/sobjects/${encodeURIComponent(object)}/describe` }, `describe ${object}`, stream);
-    return this.#parse(DescribeResult, body, `describe ${object}`, stream);
+    const what = `describe ${object}`;
+    return this.#send({ method: 'GET', path: `/sobjects/${encodeURIComponent(object)}/describe` }, what, stream, this.#json(DescribeResult, what, stream));
   }
 
   async limits(stream: string): Promise<OrgLimits> {
-    const { body } = await this.#send({ method: 'GET', path: '/limits' }, 'limits', stream);
-    return this.#parse(OrgLimits, body, 'limits', stream);
+    return this.#send({ method: 'GET', path: '/limits' }, 'limits', stream, this.#json(OrgLimits, 'limits', stream));
   }
 
   /** `SELECT COUNT() …` through queryAll (deleted records count too): the query's totalSize. */
   async count(soql: string, stream: string): Promise<number> {
-    const { body } = await this.#send({ method: 'GET', path: `/queryAll?q=${encodeURIComponent(soql)}` }, 'queryAll', stream);
-    return this.#parse(QueryResult, body, 'queryAll', stream).totalSize;
+    const page = await this.#send({ method: 'GET', path: `/queryAll?q=${encodeURIComponent(soql)}` }, 'queryAll', stream, this.#json(QueryResult, 'queryAll', stream));
+    return page.totalSize;
   }
 
   /** Every batch of a queryAll (deleted records included), following `nextRecordsUrl` until `done`. */
@@ -146,8 +158,7 @@ export class SalesforceClient {
     const headers = { 'Sforce-Query-Options': `batchSize=${options.batchSize}` };
     let path = `/queryAll?q=${encodeURIComponent(soql)}`;
     for (;;) {
-      const { body } = await this.#send({ method: 'GET', path, headers }, 'queryAll', stream);
-      const page = this.#parse(QueryResult, body, 'queryAll', stream);
+      const page = await this.#send({ method: 'GET', path, headers }, 'queryAll', stream, this.#json(QueryResult, 'queryAll', stream));
       yield page;
       if (page.done || !page.nextRecordsUrl) return;
       path = page.nextRecordsUrl;
@@ -156,22 +167,22 @@ export class SalesforceClient {
 
   /** Creates a Bulk API 2.0 queryAll job (CSV, comma, LF). */
   async createBulkQuery(soql: string, stream: string): Promise<BulkQueryJob> {
-    const { body } = await this.#send({
+    const what = 'Bulk API 2.0 create query job';
+    return this.#send({
       method: 'POST', path: '/jobs/query',
       headers: { 'Content-Type': 'application/json; charset=utf-8' },
       body: JSON.stringify({ operation: 'queryAll', query: soql, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' }),
       responseType: 'application/json',
-    }, 'Bulk API 2.0 create query job', stream);
-    return this.#parse(BulkQueryJob, body, 'Bulk API 2.0 create query job', stream);
+    }, what, stream, this.#json(BulkQueryJob, what, stream));
   }
 
   /** Polls a Bulk query job (UploadComplete → InProgress → JobComplete), waiting longer each time. */
   async waitForBulkJob(jobId: string, options: { pollIntervalMs: number; timeoutMs: number }, stream: string): Promise<BulkQueryJob> {
     const sleep = this.#options.sleep ?? delay;
+    const what = 'Bulk API 2.0 job status';
     const started = Date.now();
     for (let interval = options.pollIntervalMs; ; interval = Math.min(interval * 2, 30_000)) {
-      const { body } = await this.#send({ method: 'GET', path: `/jobs/query/${encodeURIComponent(jobId)}`, responseType: 'application/json' }, 'Bulk API 2.0 job status', stream);
-      const job = this.#parse(BulkQueryJob, body, 'Bulk API 2.0 job status', stream);
+      const job = await this.#send({ method: 'GET', path: `/jobs/query/${encodeURIComponent(jobId)}`, responseType: 'application/json' }, what, stream, this.#json(BulkQueryJob, what, stream));
       if (job.state === 'JobComplete') return job;
       if (job.state === 'Failed' || job.state === 'Aborted') {
         throw new SourceError(`Salesforce Bulk API 2.0 query job ${jobId} ${job.state.toLowerCase()}${job.errorMessage ? `: ${job.errorMessage}` : ''}`, {
@@ -190,49 +201,45 @@ export class SalesforceClient {
   /** A finished job's results, one `maxRecords` page at a time, walking `Sforce-Locator` until it is `null`. */
   async *bulkResults(jobId: string, options: { maxRecords: number }, stream: string): AsyncGenerator<BulkResultsPage> {
     const what = 'Bulk API 2.0 query results';
+    const context = { source: this.#options.sourceId, stream, jobId };
     for (let locator: string | undefined; ;) {
       const query = new URLSearchParams({ ...(locator ? { locator } : {}), maxRecords: String(options.maxRecords) });
-      const { body, headers } = await this.#send({
+      const page = await this.#send({
         method: 'GET', path: `/jobs/query/${encodeURIComponent(jobId)}/results?${query}`, headers: { Accept: 'text/csv' }, responseType: 'text/plain',
-      }, what, stream);
-      let records: Array<Record<string, string>>;
-      try {
-        records = parseCsvRecords(typeof body === 'string' ? body : '');
-      } catch (cause) {
-        throw new SourceError(`Salesforce ${what} are not valid CSV: ${(cause as Error).message}`, { cause, context: { source: this.#options.sourceId, stream, jobId } });
-      }
-      const announced = headers['sforce-numberofrecords'];
-      if (announced !== undefined && Number(announced) !== records.length) {
-        throw new SourceError(`Salesforce ${what}: Sforce-NumberOfRecords says ${announced}, the CSV has ${records.length} rows`, {
-          context: { source: this.#options.sourceId, stream, jobId },
+      }, what, stream, (result) => ({ records: csvPage(result, what, context), next: result.headers['sforce-locator'] }));
+      const last = page.next === undefined || page.next === '' || page.next === 'null';
+      yield { records: page.records, last };
+      if (last) return;
+      locator = page.next;
+    }
+  }
+
+  /** Checks a JSON answer inside the retry loop: no JSON (cut short, a proxy's page) is asked again; the wrong shape is not. */
+  #json<T>(schema: z.ZodType<T>, what: string, stream: string): (result: SendResult) => T {
+    return ({ body, status }) => {
+      // jsforce hands back the raw text when a JSON body does not parse.
+      if (typeof body !== 'object' || body === null) throw notJsonError(what, status, { source: this.#options.sourceId, stream });
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new SourceError(`Salesforce ${what} returned an unexpected body (${issue?.path.join('.') || 'body'}: ${issue?.message})`, {
+          context: { source: this.#options.sourceId, stream, status },
         });
       }
-      const next = headers['sforce-locator'];
-      const last = next === undefined || next === '' || next === 'null';
-      yield { records, last };
-      if (last) return;
-      locator = next;
-    }
+      return parsed.data;
+    };
   }
 
-  #parse<T>(schema: z.ZodType<T>, body: unknown, what: string, stream: string): T {
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new SourceError(`Salesforce ${what} returned an unexpected body (${issue?.path.join('.') || 'body'}: ${issue?.message})`, {
-        context: { source: this.#options.sourceId, stream },
-      });
-    }
-    return parsed.data;
-  }
-
-  /** One call with the retry policy (429 / 5xx / network, honouring Retry-After) around one refresh on an expired session. */
-  async #send(request: SendRequest, what: string, stream: string): Promise<SendResult> {
+  /**
+   * One call with the retry policy (429 / 5xx / no whole answer, honouring Retry-After) around one
+   * refresh on an expired session; `decode` runs inside the loop, so a body found cut short is asked again.
+   */
+  async #send<T>(request: SendRequest, what: string, stream: string, decode: (result: SendResult) => T): Promise<T> {
     const { log } = this.#options;
     const context: ErrorContext = { source: this.#options.sourceId, stream };
     return withRetry(
-      () => this.#sendRefreshingOnce(request, what, context),
-      (error) => (error instanceof SourceError ? decisionOf(error) : { retryable: false }),
+      async () => decode(await this.#sendRefreshingOnce(request, what, context)),
+      decisionOf,
       {
         ...(this.#options.retryPolicy ? { policy: this.#options.retryPolicy } : {}),
         ...(this.#options.sleep ? { sleep: this.#options.sleep } : {}),
@@ -262,18 +269,18 @@ export class SalesforceClient {
         const status = response?.statusCode;
         if (isExpiredSession(error, status) && this.#login && !refreshed) {
           this.#options.log.warn(`Salesforce session expired (${what}); refreshing it once`);
-          await this.#refresh();
+          await this.#refresh(context.stream);
           continue;
         }
-        throw toSourceError(error, { status, headers: response?.headers, what, context, refreshable: this.#login !== undefined, refreshed });
+        throw apiCallError(error, { status, headers: response?.headers, what, context, refreshable: this.#login !== undefined, refreshed });
       }
     }
   }
 
-  async #refresh(): Promise<void> {
+  async #refresh(stream: string | undefined): Promise<void> {
     this.#refreshing ??= (async () => {
       try {
-        const session = await signIn(this.#login!, this.#options);
+        const session = await signIn(this.#login!, this.#options, stream);
         this.#conn.accessToken = session.accessToken;
         this.#conn.instanceUrl = session.instanceUrl;
       } finally {
@@ -299,9 +306,18 @@ export class SalesforceClient {
   }
 }
 
+/** Signs in once over the given transport. */
+type LoginFlow = (transport: FetchTransport) => Promise<Session>;
+
 /** How to sign in again for the auth type; undefined for access_token (nothing to refresh with). */
-function loginFlow(auth: SalesforceAuth, value: unknown, options: SalesforceClientOptions): (() => Promise<Session>) | undefined {
+function loginFlow(auth: SalesforceAuth, value: unknown, options: SalesforceClientOptions): LoginFlow | undefined {
   const { loginUrl, apiVersion } = options;
+  // jsforce's OAuth2 takes no transport option: set the field its constructor fills.
+  const oauth2 = (transport: FetchTransport, config: ConstructorParameters<typeof OAuth2>[0]): OAuth2 => {
+    const client = new OAuth2(config);
+    client._transport = transport as unknown as OAuth2['_transport'];
+    return client;
+  };
   switch (auth.type) {
     case 'access_token':
       return undefined;
@@ -309,20 +325,20 @@ function loginFlow(auth: SalesforceAuth, value: unknown, options: SalesforceClie
       const secret = RefreshTokenSecret.safeParse(value);
       if (!secret.success) throw new SecretError(`secret "${auth.secret}" must be JSON with client_id, client_secret and refresh_token`);
       const { client_id, client_secret, refresh_token } = secret.data;
-      return async () => sessionOf(await new OAuth2({ loginUrl, clientId: client_id, ...(client_secret ? { clientSecret: client_secret } : {}) }).refreshToken(refresh_token));
+      return async (transport) => sessionOf(await oauth2(transport, { loginUrl, clientId: client_id, ...(client_secret ? { clientSecret: client_secret } : {}) }).refreshToken(refresh_token));
     }
     case 'jwt_bearer': {
       const secret = JwtBearerSecret.safeParse(value);
       if (!secret.success) throw new SecretError(`secret "${auth.secret}" must be JSON with client_id, username and private_key`);
       const { client_id, username, private_key } = secret.data;
-      return async () => {
+      return async (transport) => {
         let assertion: string;
         try {
           assertion = buildJwtAssertion({ clientId: client_id, username, audience: loginUrl, privateKey: private_key });
         } catch {
           throw new SecretError(`secret "${auth.secret}": private_key is not a PEM private key`);
         }
-        return sessionOf(await new OAuth2({ loginUrl }).requestToken({ grant_type: jwtBearerGrantType, assertion }));
+        return sessionOf(await oauth2(transport, { loginUrl }).requestToken({ grant_type: jwtBearerGrantType, assertion }));
       };
     }
     case 'username_password': {
@@ -330,10 +346,11 @@ function loginFlow(auth: SalesforceAuth, value: unknown, options: SalesforceClie
       if (!secret.success) throw new SecretError(`secret "${auth.secret}" must be JSON with username, password and security_token (client_id, client_secret optional)`);
       const { username, password, security_token, client_id, client_secret } = secret.data;
       if (client_id && client_secret) {
-        return async () => sessionOf(await new OAuth2({ loginUrl, clientId: client_id, clientSecret: client_secret }).authenticate(username, password + security_token));
+        return async (transport) => sessionOf(await oauth2(transport, { loginUrl, clientId: client_id, clientSecret: client_secret }).authenticate(username, password + security_token));
       }
-      return async () => {
+      return async (transport) => {
         const conn = new Connection({ loginUrl, version: apiVersion });
+        conn._transport = transport as unknown as Connection['_transport'];
         await conn.loginBySoap(username, password + security_token);
         if (!conn.accessToken) throw new Error('the SOAP login returned no session');
         return { accessToken: conn.accessToken, instanceUrl: conn.instanceUrl };
@@ -348,80 +365,67 @@ function sessionOf(response: unknown): Session {
   return { accessToken: parsed.data.access_token, instanceUrl: parsed.data.instance_url.replace(/\/+$/, '') };
 }
 
-/** Runs a login flow; network failures are retried, a refused grant is not. */
-async function signIn(login: () => Promise<Session>, options: SalesforceClientOptions): Promise<Session> {
-  const context = { source: options.sourceId };
+/**
+ * Runs a login flow under the retry policy: no answer, a dropped or cut answer, 429 (after its
+ * Retry-After) and 5xx are retried; a refused grant is not. The transport keeps the endpoint's last
+ * answer, since jsforce's errors lose its status and headers.
+ */
+async function signIn(login: LoginFlow, options: SalesforceClientOptions, stream: string | undefined): Promise<Session> {
+  const info = { sourceId: options.sourceId, authType: options.auth.type, loginUrl: options.loginUrl, secretName: options.auth.secret, stream };
   return withRetry(
     async () => {
+      let answer: { response: TransportResponse; request: TransportRequest } | undefined;
+      const transport = transportFor(options, (response, request) => (answer = { response, request }));
       try {
-        return await login();
+        return await login(transport);
       } catch (error) {
         if (error instanceof SecretError) throw error;
-        const e = error as { name?: string; message?: string; code?: string };
-        const network = isNetworkError(e);
-        throw new SourceError(
-          `Salesforce login (${options.auth.type}) at ${options.loginUrl} failed: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${truncate(e.message ?? 'no detail')}`,
-          { cause: error, context, retryable: network },
-        );
+        throw loginError(error, answer, info);
       }
     },
-    (error) => (error instanceof SourceError ? decisionOf(error) : { retryable: false }),
+    decisionOf,
     {
       ...(options.retryPolicy ? { policy: options.retryPolicy } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
+      onRetry: (error, delayMs, attempt) => options.log.warn(`retrying after ${(error as Error).message}`, { attempt, delayMs: Math.round(delayMs) }),
     },
   );
+}
+
+function transportFor(options: SalesforceClientOptions, onResponse?: (response: TransportResponse, request: TransportRequest) => void): Connection['_transport'] & FetchTransport {
+  const transport = new FetchTransport({ idleTimeoutMs: options.idleTimeoutMs ?? defaultIdleTimeoutMs, ...(onResponse ? { onResponse } : {}) });
+  // jsforce types its transport as its own class; it only ever calls httpRequest(), which this one has.
+  return transport as unknown as Connection['_transport'] & FetchTransport;
 }
 
 function isExpiredSession(error: unknown, status: number | undefined): boolean {
   return status === 401 || (error as { errorCode?: unknown } | null)?.errorCode === 'INVALID_SESSION_ID';
 }
 
-function decisionOf(error: SourceError): RetryDecision {
-  return { retryable: error.retryable, ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }) };
-}
-
-function toSourceError(error: unknown, info: {
-  status: number | undefined;
-  headers: Readonly<Record<string, string>> | undefined;
-  what: string;
-  context: ErrorContext;
-  refreshable: boolean;
-  refreshed: boolean;
-}): SourceError {
-  const { status, what } = info;
-  const e = (error ?? {}) as { errorCode?: string; name?: string; message?: string; code?: string };
-  const code = e.errorCode ?? (status === undefined ? e.code : undefined);
-  const detail = truncate(e.message ?? 'request failed');
-  const context = { ...info.context, ...(status === undefined ? {} : { status }), ...(code ? { errorCode: code } : {}) };
-  const label = `HTTP ${status}${code ? ` ${code}` : ''}`;
-  if (status === 401) {
-    const hint = !info.refreshable
-      ? ' Check the source\'s access token secret; access tokens expire, so unattended runs need jwt_bearer or refresh_token auth.'
-      : info.refreshed ? ' A freshly issued session was refused too: check the connected app, the user and its API permission.' : '';
-    return new SourceError(`Salesforce rejected the session (${label}): ${detail}.${hint}`, { cause: error, context, retryable: false });
+/**
+ * A Bulk results page as records, inside the retry loop: a body that is not the CSV announced (a
+ * proxy's HTML page, a count short of Sforce-NumberOfRecords, a cut quoted value) is asked again
+ * with the same locator, which returns the same page.
+ */
+function csvPage(result: SendResult, what: string, context: ErrorContext): Array<Record<string, string>> {
+  const body = typeof result.body === 'string' ? result.body : '';
+  const withStatus = { ...context, status: result.status };
+  if (/html/i.test(result.headers['content-type'] ?? '') || body.trimStart().startsWith('<')) {
+    throw new SourceError(`Salesforce ${what} returned a body that is not CSV (HTTP ${result.status}; a proxy's page?)`, { context: withStatus, retryable: true });
   }
-  if (status === 403 && code === 'REQUEST_LIMIT_EXCEEDED') {
-    return new SalesforceApiLimitError(`Salesforce daily API request limit reached (${label}): ${detail}`, { cause: error, context, retryable: false });
+  let records: Array<Record<string, string>>;
+  try {
+    records = parseCsvRecords(body);
+  } catch (cause) {
+    throw new SourceError(`Salesforce ${what} are not valid CSV (cut short?): ${(cause as Error).message}`, { cause, context: withStatus, retryable: true });
   }
-  if (status === undefined) {
-    return new SourceError(`Salesforce ${what} failed: ${detail}`, { cause: error, context, retryable: isNetworkError(e) });
+  const announced = result.headers['sforce-numberofrecords'];
+  if (announced !== undefined && Number(announced) !== records.length) {
+    throw new SourceError(`Salesforce ${what}: Sforce-NumberOfRecords says ${announced}, the CSV has ${records.length} rows (cut short?)`, {
+      context: withStatus, retryable: true,
+    });
   }
-  const retryable = status === 429 || status >= 500;
-  const retryAfterMs = parseRetryAfter(info.headers?.['retry-after']);
-  return new SourceError(`Salesforce ${what} failed (${label}): ${detail}`, {
-    cause: error, context, retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-  });
-}
-
-function isNetworkError(error: { name?: string; code?: string; message?: string }): boolean {
-  return ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET', 'ENOTFOUND', 'EAI_AGAIN'].includes(String(error.code)) ||
-    error.name === 'FetchError' || /socket hang up|fetch failed|terminated/i.test(error.message ?? '');
-}
-
-function truncate(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+  return records;
 }
 
 function delay(ms: number): Promise<void> {

@@ -28,6 +28,7 @@
  */
 import { randomBytes, verify } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FaultPlan } from '../../sandbox-kit/faults.ts';
 import { listenOnLoopback, readBody, sendJson } from '../../sandbox-kit/http.ts';
 import type { RunningSandbox } from '../../../core/connector.ts';
 import { isIsoDate, todayIn } from '../../../core/dates.ts';
@@ -68,6 +69,8 @@ export interface SalesforceSandboxOptions {
   readonly bulkDefaultPageSize?: number;
   /** The connected app and user the token endpoint and SOAP login accept. */
   readonly oauth?: Partial<SandboxOAuthClient>;
+  /** A fault plan (../../sandbox-kit/faults.ts) for every request, the token endpoint included; default the process plan, if any. */
+  readonly faults?: FaultPlan;
 }
 
 export interface SandboxStats {
@@ -532,7 +535,7 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
       `<userName>${oauth.username}</userName></userInfo></result></loginResponse>`);
   };
 
-  const server = await listenOnLoopback(handle, options.port ?? 0);
+  const server = await listenOnLoopback(handle, options.port ?? 0, options.faults);
   base = server.url;
 
   return {
