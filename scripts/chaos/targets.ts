@@ -159,7 +159,7 @@ const linkedin: ChaosTarget = {
     };
     const throttle = options.vendorThrottle ? { everyNthRequest: 6 } : undefined;
     const sandbox = await startLinkedinSandbox({
-      anchorDate: options.anchorDate, seed: 42, oauthClient,
+      anchorDate: options.anchorDate, seed: 42, oauthClient, oddValues,
       ...(throttle ? { throttle } : {}),
       ...(options.port === undefined ? {} : { port: options.port }), faults: options.faults ?? noFaults,
     });
@@ -184,7 +184,7 @@ const tiktok: ChaosTarget = {
     const accessToken = credential(options, 'access_token', 'tiktok-token-0000');
     const throttle = options.vendorThrottle ? { everyNthRequest: 6 } : undefined;
     const sandbox = await startTiktokSandbox({
-      anchorDate: options.anchorDate, seed: 42, accessToken, advertiserIds: [TIKTOK_SANDBOX_ADVERTISER_ID],
+      anchorDate: options.anchorDate, seed: 42, accessToken, oddValues, advertiserIds: [TIKTOK_SANDBOX_ADVERTISER_ID],
       ...(throttle ? { throttle } : {}),
       ...(options.port === undefined ? {} : { port: options.port }), faults: options.faults ?? noFaults,
     });
