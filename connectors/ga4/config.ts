@@ -25,6 +25,11 @@ export const Ga4SourceConfig = SourceBase.extend({
   pageSize: z.number().int().min(1).max(250_000).default(10_000),
   /** Days per request window; a checkpoint follows each. */
   chunkDays: z.number().int().min(1).max(366).default(30),
+  /**
+   * The rows a window may hold before it is split in two: the sync keeps a window's rows until its
+   * checkpoint, so this bounds its memory (about 400 bytes a row). A single day is read whole.
+   */
+  maxRowsPerChunk: z.number().int().min(1).default(250_000),
   /** Stop cleanly (and resume next run) when fewer tokens than this remain in the hourly or daily quota. */
   quotaReserveTokens: z.number().int().min(0).default(500),
   /** Override the API root (tests, proxies). */

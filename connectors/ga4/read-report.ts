@@ -1,5 +1,5 @@
 import type { DateWindow, ReadContext, StreamEvent } from '../../core/connector.ts';
-import { addDays, minDate } from '../../core/dates.ts';
+import { addDays, eachDay, minDate } from '../../core/dates.ts';
 import { Ga4QuotaExhaustedError, type Ga4Client } from './client.ts';
 import type { Ga4SourceConfig } from './config.ts';
 import type { ReportContext } from './mappers.ts';
@@ -9,16 +9,21 @@ import type { Ga4ReportStream } from './streams.ts';
 
 /**
  * Reads one report stream over the window in chunks of `chunkDays`; after each chunk's pages, a
- * checkpoint tells the writer those partitions are complete. Stops cleanly (a `partial` event)
- * when the property quota is nearly or fully used, so the next run resumes from the checkpoint.
+ * checkpoint tells the writer those partitions are complete. A chunk whose report holds more than
+ * `maxRowsPerChunk` rows (the first page's rowCount says so) is split in halves before any of its
+ * rows are handed on, since the writer holds a chunk's rows until its checkpoint. Stops cleanly
+ * (a `partial` event) when the property quota is nearly or fully used, so the next run resumes
+ * from the checkpoint.
  */
 export async function* readReport(
   client: Ga4Client, config: Ga4SourceConfig, spec: Ga4ReportStream, context: ReadContext,
 ): AsyncGenerator<StreamEvent> {
-  for (const chunk of chunks(context.window, config.chunkDays)) {
+  const pending = [...chunks(context.window, config.chunkDays)].reverse();
+  for (let chunk = pending.pop(); chunk; chunk = pending.pop()) {
     const syncedAt = new Date();
     let lastPage: RunReportResponse | undefined;
     try {
+      let first = true;
       for await (const page of client.pages({
         dateRanges: [{ startDate: chunk.from, endDate: chunk.to }],
         dimensions: spec.dimensions.map((name) => ({ name })),
@@ -28,6 +33,14 @@ export async function* readReport(
         keepEmptyRows: false,
       }, spec.table.name)) {
         lastPage = page;
+        if (first && (page.rowCount ?? 0) > config.maxRowsPerChunk && chunk.from < chunk.to) {
+          const [earlier, later] = halves(chunk);
+          pending.push(later, earlier);
+          context.log.info(`${chunk.from} … ${chunk.to} holds ${page.rowCount!.toLocaleString('en-US')} rows (more than maxRowsPerChunk ${config.maxRowsPerChunk.toLocaleString('en-US')}): reading it in two halves`);
+          chunk = undefined;
+          break;
+        }
+        first = false;
         const reportContext: ReportContext = {
           sourceId: config.id, propertyId: config.propertyId, syncedAt,
           currency: page.metadata?.currencyCode ?? null, timeZone: page.metadata?.timeZone ?? null,
@@ -44,6 +57,7 @@ export async function* readReport(
       }
       throw error;
     }
+    if (!chunk) continue;
     yield { kind: 'checkpoint', through: chunk.to, covers: chunk };
     const low = quotaLow(lastPage, config.quotaReserveTokens);
     if (low && chunk.to < context.window.to) {
@@ -51,6 +65,12 @@ export async function* readReport(
       return;
     }
   }
+}
+
+function halves(window: DateWindow): [DateWindow, DateWindow] {
+  const days = [...eachDay(window.from, window.to)];
+  const middle = days[Math.ceil(days.length / 2) - 1]!;
+  return [{ from: window.from, to: middle }, { from: addDays(middle, 1), to: window.to }];
 }
 
 function* chunks(window: DateWindow, days: number): Generator<DateWindow> {

@@ -5,7 +5,7 @@ import { SourceError } from '../../core/errors.ts';
 import { LocalFolderStore } from '../../core/lake/local-folder-store.ts';
 import { getText } from '../../core/lake/object-store.ts';
 import { readStreamState } from '../../core/lake/state-store.ts';
-import { silentLogger } from '../../core/log.ts';
+import { createConsoleLogger, silentLogger } from '../../core/log.ts';
 import { DuckDbEngine } from '../../core/query/duckdb-engine.ts';
 import { LayeredSecretStore, LocalSecretStore } from '../../core/secrets.ts';
 import { syncStream, type StreamSyncResult } from '../../core/sync/sync-stream.ts';
@@ -305,5 +305,35 @@ describe('GA4 rows with odd values', () => {
     expect(JSON.parse(isoDate.raw_payload as string)).toMatchObject({ dimensionValues: expect.any(Array), metricValues: expect.any(Array) });
     const [korean] = await engine.query(`SELECT count(*) AS n FROM ga4_traffic_daily WHERE campaign LIKE '%🎉 한글 캠페인'`);
     expect(Number(korean!.n)).toBe(served.byName['Korean and emoji in a dimension']);
+  });
+});
+
+describe('GA4 windows too big to hold', () => {
+  it('splits a window whose report has more rows than maxRowsPerChunk before handing any on, and lands exactly the seed rows', async () => {
+    // Prepare: one 7-day chunk of ~85 rows, at most 30 rows a window → halves of halves
+    const { stream } = await connectorSandbox({ chunkDays: 7, maxRowsPerChunk: 30 });
+    const { root, store } = await lake();
+    const from = '2026-10-09';
+    const to = '2026-10-15';
+    const lines: string[] = [];
+    const log = createConsoleLogger({ level: 'info', write: (line) => lines.push(line) });
+    const checkpoints: string[] = [];
+    const recording = new RecordingStore(store, (key) => {
+      if (key.startsWith('_state/')) checkpoints.push(key);
+    });
+
+    // Act
+    const result = await syncStream({ store: recording, sourceId: 'web', stream, runId: 'run1', lastCompleteDay: to, initialFrom: from, log });
+
+    // Assess: every window read holds at most 30 rows, or is one day
+    const expected = seedTotals(from, to);
+    expect(result).toMatchObject({ status: 'ok', rows: expected.rows, files: 7, cursor: to });
+    expect(await lakeTotals(root)).toMatchObject({ rows: expected.rows, sessions: expected.sessions, days: 7, keys: expected.rows });
+    const splits = lines.filter((line) => line.includes('reading it in two halves'));
+    expect(splits.length).toBeGreaterThanOrEqual(3);
+    expect(splits[0]).toContain('2026-10-09 … 2026-10-15 holds');
+    const written = lines.filter((line) => /wrote \d{4}-\d{2}-\d{2} … \d{4}-\d{2}-\d{2}/.test(line)).map((line) => /wrote (\S+) … (\S+):/.exec(line)!.slice(1, 3));
+    for (const [a, b] of written) expect(a === b || seedTotals(a!, b!).rows <= 30).toBe(true);
+    expect(checkpoints.length).toBe(written.length);
   });
 });
