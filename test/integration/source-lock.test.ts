@@ -139,7 +139,11 @@ describe('source lock on the local folder (_locks/<source>.json, created with O_
     expect(lines.filter((line) => line.includes('waiting up to'))).toEqual([
       expect.stringMatching(new RegExp(`^\\[tiktok\\] source tiktok is being synced by another run since \\S+ \\(run run-${firstRun}, pid ${process.pid} on .+\\); waiting up to 20 s$`)),
     ]);
-    expect(await new LocalFolderStore(root).list('raw/')).toHaveLength(14);
+    // 14 days, one of them (2026-10-14) holding only a quarantined record; one _rejects file per run.
+    expect(await new LocalFolderStore(root).list('raw/ads_tiktok_campaign_daily/')).toHaveLength(13);
+    expect((await new LocalFolderStore(root).list('raw/_rejects/')).map((key) => key.replace(/^.*\//, ''))).toEqual([
+      'tiktok-ads_tiktok_campaign_daily-run-a-0.parquet', 'tiktok-ads_tiktok_campaign_daily-run-b-0.parquet',
+    ]);
     expect(await readdir(path.join(root, '_locks'))).toEqual([]);
   });
 
