@@ -1,4 +1,4 @@
-import { Connection, OAuth2 } from 'jsforce';
+import { Connection, OAuth2 } from 'jsforce/lib/core.js';
 import { HttpApi } from 'jsforce/lib/http-api.js';
 import { z } from 'zod';
 import { SecretError, SourceError, type ErrorContext } from '../../core/errors.ts';
@@ -32,6 +32,11 @@ export { SalesforceApiLimitError } from './errors.ts';
  *
  * Every call, the logins included, goes over ./fetch-transport.ts instead of jsforce's default
  * transport, which hangs for ever when a connection drops after the response headers.
+ *
+ * jsforce is imported from its core (`jsforce/lib/core.js`: Connection, OAuth2, the SOAP login),
+ * not its main entry, which also loads every API module (Bulk v1/v2, Metadata, Tooling, Streaming,
+ * Chatter, Analytics, Apex) into the Lambda bundle; none is used, since every call goes through
+ * HttpApi. (`jsforce/core` is a folder with its own package.json, which Node's ESM resolver refuses.)
  */
 
 const RefreshTokenSecret = z.object({ client_id: z.string().min(1), client_secret: z.string().optional(), refresh_token: z.string().min(1) });
