@@ -76,6 +76,22 @@ export class RecordError extends KpiError {
   }
 }
 
+/**
+ * A vendor value for an error message: JSON, cut to 80 characters (a huge string stays whole in the
+ * record's raw payload in `_rejects`, not in the reason), never cut between the halves of an emoji.
+ */
+export function shownValue(value: unknown): string {
+  let text: string;
+  try {
+    text = value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  if (text.length <= 80) return text;
+  const cut = /[\uD800-\uDBFF]/.test(text[79]!) ? 79 : 80;
+  return `${text.slice(0, cut)}…`;
+}
+
 export class QueryError extends KpiError {}
 
 export class LakeError extends KpiError {}

@@ -1,5 +1,5 @@
 import { isIsoDate } from '../../core/dates.ts';
-import { RecordError } from '../../core/errors.ts';
+import { RecordError, shownValue } from '../../core/errors.ts';
 import type { Row } from '../../core/table/schema.ts';
 import type { ReportRecord } from './report.ts';
 
@@ -30,7 +30,7 @@ export function toIsoDate(value: string | undefined): string {
 export function toNumber(value: string | undefined, field = 'metric'): number {
   if (value === undefined || value === '') return 0;
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new RecordError(`GA4 ${field} is not a number: ${JSON.stringify(value)?.slice(0, 80)}`, { field });
+  if (!Number.isFinite(n)) throw new RecordError(`GA4 ${field} is not a number: ${shownValue(value)}`, { field });
   return n;
 }
 

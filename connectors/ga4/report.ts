@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RecordError } from '../../core/errors.ts';
+import { RecordError, shownValue } from '../../core/errors.ts';
 import { JsonItems } from '../../core/json/json-items.ts';
 
 /** A page's rows: an array, or the lazily parsed rows of a body read by the client (JsonItems). */
@@ -55,7 +55,7 @@ export function headersOf(response: RunReportResponse): ReportHeaders {
  */
 export function toReportRecord(raw: unknown, headers: ReportHeaders): ReportRecord {
   const row = raw as { dimensionValues?: unknown; metricValues?: unknown } | null;
-  if (typeof row !== 'object' || row === null) throw new RecordError(`GA4 row is not an object: ${JSON.stringify(raw)?.slice(0, 80)}`);
+  if (typeof row !== 'object' || row === null) throw new RecordError(`GA4 row is not an object: ${shownValue(raw)}`);
   const record: Record<string, string | undefined> = {};
   readValues(row.dimensionValues ?? [], headers.dimensions, record, 'dimensionValues');
   readValues(row.metricValues ?? [], headers.metrics, record, 'metricValues');
@@ -69,6 +69,6 @@ function readValues(values: unknown, names: readonly string[], into: Record<stri
     if (value === undefined || value === null) into[names[i]!] = undefined;
     else if (typeof value === 'string') into[names[i]!] = value;
     else if (typeof value === 'number') into[names[i]!] = String(value);
-    else throw new RecordError(`GA4 ${names[i]} is not a string: ${JSON.stringify(value)?.slice(0, 80)}`, { field: names[i]! });
+    else throw new RecordError(`GA4 ${names[i]} is not a string: ${shownValue(value)}`, { field: names[i]! });
   }
 }

@@ -1,5 +1,5 @@
 import { isIsoDate } from '../../core/dates.ts';
-import { RecordError } from '../../core/errors.ts';
+import { RecordError, shownValue } from '../../core/errors.ts';
 import type { Row } from '../../core/table/schema.ts';
 import { GoogleAdsRow } from './report.ts';
 
@@ -20,7 +20,7 @@ export function toInt64(value: string | number | undefined, field: string): bigi
     if (!Number.isSafeInteger(value)) throw new RecordError(`Google Ads ${field} is not an integer: ${JSON.stringify(value)}`, { field });
     return BigInt(value);
   }
-  if (!/^-?\d+$/.test(value)) throw new RecordError(`Google Ads ${field} is not an int64: ${JSON.stringify(value)?.slice(0, 80)}`, { field });
+  if (!/^-?\d+$/.test(value)) throw new RecordError(`Google Ads ${field} is not an int64: ${shownValue(value)}`, { field });
   return BigInt(value);
 }
 
@@ -35,7 +35,7 @@ export function toCount(value: string | number | undefined, field: string): numb
 export function toDouble(value: string | number | undefined, field: string): number {
   if (value === undefined || value === '') return 0;
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n)) throw new RecordError(`Google Ads ${field} is not a finite number: ${JSON.stringify(value)?.slice(0, 80)}`, { field });
+  if (!Number.isFinite(n)) throw new RecordError(`Google Ads ${field} is not a finite number: ${shownValue(value)}`, { field });
   return n;
 }
 

@@ -1,5 +1,5 @@
 import { isIsoDate } from '../../core/dates.ts';
-import { RecordError } from '../../core/errors.ts';
+import { RecordError, shownValue } from '../../core/errors.ts';
 import type { Row } from '../../core/table/schema.ts';
 import type { AdCampaign, AdCampaignGroup, AnalyticsElement } from './api.ts';
 
@@ -18,20 +18,6 @@ export interface CampaignRowContext {
   readonly syncedAt: Date;
 }
 
-/** A value for a message: JSON, cut to 80 characters (a huge string stays in the raw payload, not the reason). */
-function shown(value: unknown): string {
-  let text: string;
-  try {
-    text = value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  if (text.length <= 80) return text;
-  // Never cut between the two halves of an emoji.
-  const cut = /[\uD800-\uDBFF]/.test(text[79]!) ? 79 : 80;
-  return `${text.slice(0, cut)}…`;
-}
-
 /**
  * LinkedIn's `Date` record `{ year, month, day }` → `YYYY-MM-DD`. The record's fields are integers;
  * a date in any other form (an ISO string, an epoch, fields as text) or a day no calendar has is a
@@ -41,10 +27,10 @@ export function toIsoDate(date: unknown, field = 'dateRange.start'): string {
   if (date === undefined || date === null) throw new RecordError(`LinkedIn element has no ${field}`, { field });
   const { year, month, day } = (typeof date === 'object' ? date : {}) as { year?: unknown; month?: unknown; day?: unknown };
   if (!Number.isInteger(year) || !Number.isInteger(month) || !Number.isInteger(day)) {
-    throw new RecordError(`LinkedIn ${field} is not a { year, month, day } date: ${shown(date)}`, { field });
+    throw new RecordError(`LinkedIn ${field} is not a { year, month, day } date: ${shownValue(date)}`, { field });
   }
   const iso = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-  if (!isIsoDate(iso)) throw new RecordError(`LinkedIn date is not a calendar date: ${shown(date)}`, { field });
+  if (!isIsoDate(iso)) throw new RecordError(`LinkedIn date is not a calendar date: ${shownValue(date)}`, { field });
   return iso;
 }
 
@@ -52,7 +38,7 @@ export function toIsoDate(date: unknown, field = 'dateRange.start'): string {
 export function dayOf(dateRange: unknown): string {
   if (dateRange === undefined || dateRange === null) throw new RecordError('LinkedIn element has no dateRange.start', { field: 'dateRange.start' });
   if (typeof dateRange !== 'object' || Array.isArray(dateRange)) {
-    throw new RecordError(`LinkedIn dateRange is not a { start, end } range: ${shown(dateRange)}`, { field: 'dateRange' });
+    throw new RecordError(`LinkedIn dateRange is not a { start, end } range: ${shownValue(dateRange)}`, { field: 'dateRange' });
   }
   const { start, end } = dateRange as { start?: unknown; end?: unknown };
   const day = toIsoDate(start, 'dateRange.start');
@@ -71,14 +57,14 @@ const urnPatterns: Record<UrnType, RegExp> = {
 /** The id at the end of a URN of the given type: `urn:li:sponsoredCampaign:123` → `123`. Anything else (another type, a bare number) is a RecordError. */
 export function idFromUrn(urn: unknown, type: UrnType, field: string, label = field): string {
   const match = typeof urn === 'string' ? urnPatterns[type].exec(urn) : null;
-  if (!match) throw new RecordError(`LinkedIn ${label} is not a ${type} URN: ${shown(urn)}`, { field });
+  if (!match) throw new RecordError(`LinkedIn ${label} is not a ${type} URN: ${shownValue(urn)}`, { field });
   return match[1]!;
 }
 
 /** The campaign of a pivot=CAMPAIGN element: its one pivot value, a sponsoredCampaign URN. */
 function campaignIdOf(pivotValues: unknown): string {
   if (pivotValues === undefined || pivotValues === null) throw new RecordError('LinkedIn element has no pivotValues', { field: 'pivotValues' });
-  if (!Array.isArray(pivotValues)) throw new RecordError(`LinkedIn pivotValues is not a list: ${shown(pivotValues)}`, { field: 'pivotValues' });
+  if (!Array.isArray(pivotValues)) throw new RecordError(`LinkedIn pivotValues is not a list: ${shownValue(pivotValues)}`, { field: 'pivotValues' });
   return idFromUrn(pivotValues[0], 'sponsoredCampaign', 'pivotValues');
 }
 
@@ -97,7 +83,7 @@ export function toNumber(value: unknown, field = 'metric'): number {
     const n = decimal.test(text) ? Number(text) : Number.NaN;
     if (Number.isFinite(n)) return n;
   }
-  throw new RecordError(`LinkedIn ${field} is not a number: ${shown(value)}`, { field });
+  throw new RecordError(`LinkedIn ${field} is not a number: ${shownValue(value)}`, { field });
 }
 
 export function toInteger(value: unknown, field = 'metric'): number {
@@ -110,7 +96,7 @@ export function toInteger(value: unknown, field = 'metric'): number {
  * finders did not return (deleted since) keeps its id and metrics with empty names.
  */
 export function toCampaignDailyRow(raw: unknown, context: CampaignRowContext): Row {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RecordError(`LinkedIn adAnalytics element is not an object: ${shown(raw)}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RecordError(`LinkedIn adAnalytics element is not an object: ${shownValue(raw)}`);
   const element = raw as AnalyticsElement;
   const campaignId = campaignIdOf(element.pivotValues);
   const campaign = context.campaigns.get(campaignId);

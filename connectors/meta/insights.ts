@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RecordError } from '../../core/errors.ts';
+import { RecordError, shownValue } from '../../core/errors.ts';
 
 /**
  * The parts of Graph API (Marketing API) responses the connector relies on, parsed at the boundary.
@@ -38,7 +38,7 @@ export interface InsightRow {
  * expected, or actions that are not a list make the row a RecordError naming the field.
  */
 export function toInsightRow(raw: unknown): InsightRow {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RecordError(`Meta insights row is not an object: ${shown(raw)}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RecordError(`Meta insights row is not an object: ${shownValue(raw)}`);
   const row = raw as Readonly<Record<string, unknown>>;
   return {
     account_id: idOf(row, 'account_id'),
@@ -56,11 +56,6 @@ export function toInsightRow(raw: unknown): InsightRow {
   };
 }
 
-/** A value for a message: JSON, cut to 80 characters. */
-export function shown(value: unknown): string {
-  return String(JSON.stringify(value)).slice(0, 80);
-}
-
 function required(value: string | undefined, field: string): string {
   if (value === undefined || value === '') throw new RecordError(`Meta insights row has no ${field}`, { field });
   return value;
@@ -71,14 +66,14 @@ function textOf(row: Readonly<Record<string, unknown>>, field: string): string |
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
-  throw new RecordError(`Meta ${field} is not a string: ${shown(value)}`, { field });
+  throw new RecordError(`Meta ${field} is not a string: ${shownValue(value)}`, { field });
 }
 
 function idOf(row: Readonly<Record<string, unknown>>, field: string): string | undefined {
   const value = row[field];
   if (value === undefined || value === null) return undefined;
   // Ids are strings of digits that outgrow a double (2385012345678901234): a number has lost them.
-  if (typeof value !== 'string') throw new RecordError(`Meta ${field} is not a string of digits: ${shown(value)}`, { field });
+  if (typeof value !== 'string') throw new RecordError(`Meta ${field} is not a string of digits: ${shownValue(value)}`, { field });
   return value;
 }
 
@@ -87,22 +82,22 @@ function metricOf(row: Readonly<Record<string, unknown>>, field: string): string
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
-  throw new RecordError(`Meta ${field} is not a number: ${shown(value)}`, { field });
+  throw new RecordError(`Meta ${field} is not a number: ${shownValue(value)}`, { field });
 }
 
 function actionsOf(row: Readonly<Record<string, unknown>>, field: 'actions' | 'action_values'): ActionStat[] | undefined {
   const value = row[field];
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value)) throw new RecordError(`Meta ${field} is not a list of { action_type, value }: ${shown(value)}`, { field });
+  if (!Array.isArray(value)) throw new RecordError(`Meta ${field} is not a list of { action_type, value }: ${shownValue(value)}`, { field });
   return value.map((entry: unknown, i): ActionStat => {
     const stat = entry as { action_type?: unknown; value?: unknown } | null;
     if (typeof stat !== 'object' || stat === null || Array.isArray(stat) || typeof stat.action_type !== 'string' || stat.action_type === '') {
-      throw new RecordError(`Meta ${field}[${i}] is not an { action_type, value } entry: ${shown(entry)}`, { field });
+      throw new RecordError(`Meta ${field}[${i}] is not an { action_type, value } entry: ${shownValue(entry)}`, { field });
     }
     if (typeof stat.value === 'string') return stat as ActionStat;
     if (stat.value === undefined || stat.value === null) return { ...stat, action_type: stat.action_type, value: undefined };
     if (typeof stat.value === 'number') return { ...stat, action_type: stat.action_type, value: String(stat.value) };
-    throw new RecordError(`Meta ${field} ${stat.action_type} is not a number: ${shown(stat.value)}`, { field });
+    throw new RecordError(`Meta ${field} ${stat.action_type} is not a number: ${shownValue(stat.value)}`, { field });
   });
 }
 

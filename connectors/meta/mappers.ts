@@ -1,7 +1,7 @@
 import { isIsoDate } from '../../core/dates.ts';
-import { RecordError } from '../../core/errors.ts';
+import { RecordError, shownValue } from '../../core/errors.ts';
 import type { Row } from '../../core/table/schema.ts';
-import { shown, type ActionStat, type InsightRow } from './insights.ts';
+import { type ActionStat, type InsightRow } from './insights.ts';
 
 /** Facts about the account and the run that every row records (Meta reports days in the account's time zone). */
 export interface AccountContext {
@@ -29,14 +29,14 @@ const decimal = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 export function toNumber(value: string | undefined, field: string, what: string = field): number {
   if (value === undefined || value === '') return 0;
   const n = decimal.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isFinite(n)) throw new RecordError(`Meta ${what} is not a number: ${shown(value)}`, { field });
+  if (!Number.isFinite(n)) throw new RecordError(`Meta ${what} is not a number: ${shownValue(value)}`, { field });
   return n;
 }
 
 /** A count (impressions, clicks): rounded, and within what an int64 column holds exactly. */
 export function toInteger(value: string | undefined, field: string): number {
   const n = Math.round(toNumber(value, field));
-  if (!Number.isSafeInteger(n)) throw new RecordError(`Meta ${field} is out of range: ${shown(value)}`, { field });
+  if (!Number.isSafeInteger(n)) throw new RecordError(`Meta ${field} is out of range: ${shownValue(value)}`, { field });
   return n;
 }
 
@@ -52,19 +52,19 @@ export function sumActions(stats: readonly ActionStat[] | undefined, types: read
 }
 
 function isoDay(value: string, field: string): string {
-  if (!isIsoDate(value)) throw new RecordError(`Meta ${field} is not a YYYY-MM-DD calendar date: ${shown(value)}`, { field });
+  if (!isIsoDate(value)) throw new RecordError(`Meta ${field} is not a YYYY-MM-DD calendar date: ${shownValue(value)}`, { field });
   return value;
 }
 
 /** Graph ids are strings of digits (account ids without `act_` in insights rows). */
 function toId(value: string, field: string): string {
-  if (!/^\d+$/.test(value)) throw new RecordError(`Meta ${field} is not a string of digits: ${shown(value)}`, { field });
+  if (!/^\d+$/.test(value)) throw new RecordError(`Meta ${field} is not a string of digits: ${shownValue(value)}`, { field });
   return value;
 }
 
 function toCurrency(value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!/^[A-Z]{3}$/.test(value)) throw new RecordError(`Meta account_currency is not an ISO 4217 code: ${shown(value)}`, { field: 'account_currency' });
+  if (!/^[A-Z]{3}$/.test(value)) throw new RecordError(`Meta account_currency is not an ISO 4217 code: ${shownValue(value)}`, { field: 'account_currency' });
   return value;
 }
 

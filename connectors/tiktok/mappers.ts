@@ -1,5 +1,5 @@
 import { isIsoDate } from '../../core/dates.ts';
-import { RecordError } from '../../core/errors.ts';
+import { RecordError, shownValue } from '../../core/errors.ts';
 import type { Row } from '../../core/table/schema.ts';
 import type { AdvertiserInfo, ReportRow } from './report.ts';
 
@@ -17,20 +17,6 @@ export interface AdvertiserContext {
   readonly syncedAt: Date;
 }
 
-/** A value for a message: JSON, cut to 80 characters (a huge string stays in the raw payload, not the reason). */
-function shown(value: unknown): string {
-  let text: string;
-  try {
-    text = value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  if (text.length <= 80) return text;
-  // Never cut between the two halves of an emoji.
-  const cut = /[\uD800-\uDBFF]/.test(text[79]!) ? 79 : 80;
-  return `${text.slice(0, cut)}…`;
-}
-
 /**
  * TikTok's `stat_time_day` ("2026-11-01 00:00:00", or the bare date) → "2026-11-01". Any other form
  * (an hour other than midnight, another order of the parts, a number) or a day no calendar has is a
@@ -38,8 +24,8 @@ function shown(value: unknown): string {
  */
 export function toIsoDate(statTimeDay: unknown): string {
   const match = typeof statTimeDay === 'string' ? /^(\d{4}-\d{2}-\d{2})(?:[ T]00:00:00)?$/.exec(statTimeDay) : null;
-  if (!match) throw new RecordError(`TikTok stat_time_day is not "YYYY-MM-DD 00:00:00": ${shown(statTimeDay)}`, { field: 'stat_time_day' });
-  if (!isIsoDate(match[1]!)) throw new RecordError(`TikTok stat_time_day is not a calendar day: ${shown(statTimeDay)}`, { field: 'stat_time_day' });
+  if (!match) throw new RecordError(`TikTok stat_time_day is not "YYYY-MM-DD 00:00:00": ${shownValue(statTimeDay)}`, { field: 'stat_time_day' });
+  if (!isIsoDate(match[1]!)) throw new RecordError(`TikTok stat_time_day is not a calendar day: ${shownValue(statTimeDay)}`, { field: 'stat_time_day' });
   return match[1]!;
 }
 
@@ -52,7 +38,7 @@ export function toCampaignId(value: unknown): string {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
   if (value === undefined || value === null || value === '') throw new RecordError('TikTok row has no campaign_id', { field: 'campaign_id' });
   const why = typeof value === 'number' && Number.isInteger(value) ? 'a number too large to be exact' : 'not an int64 id';
-  throw new RecordError(`TikTok campaign_id is ${why}: ${shown(value)}`, { field: 'campaign_id' });
+  throw new RecordError(`TikTok campaign_id is ${why}: ${shownValue(value)}`, { field: 'campaign_id' });
 }
 
 const decimal = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -71,7 +57,7 @@ export function toNumber(value: unknown, name = 'metric'): number {
     const n = decimal.test(text) ? Number(text) : Number.NaN;
     if (Number.isFinite(n)) return n;
   }
-  throw new RecordError(`TikTok ${name} is not a number: ${shown(value)}`, { field: name });
+  throw new RecordError(`TikTok ${name} is not a number: ${shownValue(value)}`, { field: name });
 }
 
 export function toInteger(value: unknown, name = 'metric'): number {
@@ -113,19 +99,19 @@ function isIanaZone(value: string): boolean {
 /** A text metric (the campaign name): Korean, emoji and long names kept as sent; "-" or empty is no value. */
 function text(value: unknown, name: string): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' && typeof value !== 'number') throw new RecordError(`TikTok ${name} is not text: ${shown(value)}`, { field: name });
+  if (typeof value !== 'string' && typeof value !== 'number') throw new RecordError(`TikTok ${name} is not text: ${shownValue(value)}`, { field: name });
   const s = String(value);
   return s === '' || s === '-' ? null : s;
 }
 
 /** One report row, as sent → one ads_tiktok_campaign_daily row; a field it cannot read is a RecordError naming it. */
 export function toCampaignDailyRow(raw: unknown, context: AdvertiserContext): Row {
-  if (!isRecord(raw)) throw new RecordError(`TikTok report row is not an object: ${shown(raw)}`);
+  if (!isRecord(raw)) throw new RecordError(`TikTok report row is not an object: ${shownValue(raw)}`);
   const row = raw as ReportRow;
-  if (!isRecord(row.dimensions)) throw new RecordError(`TikTok report row has no dimensions object: ${shown(row.dimensions)}`, { field: 'dimensions' });
+  if (!isRecord(row.dimensions)) throw new RecordError(`TikTok report row has no dimensions object: ${shownValue(row.dimensions)}`, { field: 'dimensions' });
   // A row without metrics has none to report: every one is zero, as when TikTok writes "-".
   const metrics = row.metrics === undefined || row.metrics === null ? {} : row.metrics;
-  if (!isRecord(metrics)) throw new RecordError(`TikTok report row metrics is not an object: ${shown(metrics)}`, { field: 'metrics' });
+  if (!isRecord(metrics)) throw new RecordError(`TikTok report row metrics is not an object: ${shownValue(metrics)}`, { field: 'metrics' });
   const campaignId = toCampaignId(row.dimensions.campaign_id);
   return {
     date: toIsoDate(row.dimensions.stat_time_day),
