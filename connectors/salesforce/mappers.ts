@@ -1,3 +1,4 @@
+import { RecordError } from '../../core/errors.ts';
 import type { CellValue, Column, ColumnType, Row, TableSchema } from '../../core/table/schema.ts';
 import type { DescribeField, DescribeResult } from './api.ts';
 import { snakeCase } from './names.ts';
@@ -113,15 +114,18 @@ export interface RowContext {
   readonly syncedAt: string;
 }
 
-/** One REST or Bulk record → one row with every column of the plan. */
+/**
+ * One REST or Bulk record → one row with every column of the plan. Throws a RecordError naming the
+ * field for a record the contract gives no way to read (see `toCell`); the record's identity is
+ * checked first, so a record without a readable Id or cursor value is rejected for that.
+ */
 export function toRow(record: Readonly<Record<string, unknown>>, plan: ObjectPlan, context: RowContext): Row {
+  const id = recordIdOf(record, plan);
+  const cursor = cursorOf(record, plan, id);
   const row: Row = {};
   for (const column of plan.columns) row[column.name] = null;
   for (const field of plan.fields) row[field.column] = toCell(record[field.field], field.salesforceType, field.type, field.field);
-  const cursor = plan.cursorField ? toCell(record[plan.cursorField], 'datetime', 'timestamp', plan.cursorField) : null;
-  if (typeof cursor !== 'string') {
-    throw new TypeError(`Salesforce ${plan.object} record ${String(record.Id ?? '?')} has no ${plan.cursorField ?? 'SystemModstamp'}`);
-  }
+  row.id = id;
   row.system_modstamp = cursor;
   row.modstamp_date = cursor.slice(0, 10);
   if ('mql_date' in row || 'sql_date' in row) {
@@ -133,48 +137,121 @@ export function toRow(record: Readonly<Record<string, unknown>>, plan: ObjectPla
   return row;
 }
 
+/**
+ * The version a record is, (Id, cursor value) as `toRow` would write them, when both can be read;
+ * undefined otherwise. Never throws for a bad record, so a read can place a rejected record too.
+ */
+export function versionOf(record: Readonly<Record<string, unknown>>, plan: ObjectPlan): { readonly id: string; readonly modstamp: string } | undefined {
+  const id = unlessRejected(() => recordIdOf(record, plan));
+  const modstamp = cursorValueOf(record, plan);
+  return id === undefined || modstamp === undefined ? undefined : { id, modstamp };
+}
+
+/** The record's cursor value (SystemModstamp, or the fallback field) as `toRow` would write it; undefined when it cannot be read. */
+export function cursorValueOf(record: Readonly<Record<string, unknown>>, plan: ObjectPlan): string | undefined {
+  return unlessRejected(() => cursorOf(record, plan, undefined));
+}
+
+function unlessRejected<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof RecordError) return undefined;
+    throw error;
+  }
+}
+
+/** The describe field holding the record Id (type `id`), as describe spells it. */
+function idFieldOf(plan: ObjectPlan): string {
+  return plan.fields.find((f) => f.salesforceType === 'id')?.field ?? 'Id';
+}
+
+function recordIdOf(record: Readonly<Record<string, unknown>>, plan: ObjectPlan): string {
+  const field = idFieldOf(plan);
+  const id = toCell(record[field], 'id', 'string', field);
+  if (typeof id !== 'string') throw new RecordError(`Salesforce ${plan.object} record has no ${field}`, { field });
+  return id;
+}
+
+function cursorOf(record: Readonly<Record<string, unknown>>, plan: ObjectPlan, id: string | undefined): string {
+  const field = plan.cursorField ?? 'SystemModstamp';
+  const cursor = plan.cursorField ? toCell(record[field], 'datetime', 'timestamp', field) : null;
+  if (typeof cursor !== 'string') {
+    throw new RecordError(`Salesforce ${plan.object} record ${id ?? String(record[idFieldOf(plan)] ?? '?')} has no ${field}`, { field });
+  }
+  return cursor;
+}
+
 function dateFrom(record: Readonly<Record<string, unknown>>, source: FieldColumn | undefined): CellValue {
   return source ? toCell(record[source.field], source.salesforceType, 'date', source.field) : null;
 }
 
 /**
- * One field value → one cell of `type`. Empty strings are null (Bulk CSV cannot tell them apart and
- * Salesforce stores empty text as null). Throws a TypeError on a value the type cannot hold.
+ * One field value → one cell of `type`, as Salesforce's REST (JSON) and Bulk API 2.0 (CSV text)
+ * contracts allow:
+ * - null, a missing field and an empty string are null (CSV cannot tell them apart; Salesforce
+ *   stores empty text as null);
+ * - text: strings as they are (Korean, emoji, any length), numbers and booleans as their text;
+ *   an object or array is rejected (no selected field is compound);
+ * - id / reference: a 15- or 18-character record Id; a 15-character one becomes its 18-character
+ *   case-safe form, as the REST API returns it;
+ * - boolean: true / false, or their text in any case ('true' in CSV);
+ * - int: an integer, or its decimal text ('12', '12.0'), within ±2^53;
+ * - double / currency / percent: a number, or a decimal number as text ('15000000.0', '1.5E7');
+ * - date: `YYYY-MM-DD`, a real calendar day (from a datetime field: its UTC date);
+ * - datetime: `YYYY-MM-DDThh:mm:ss[.fff]` with `Z` or an offset (`+0000` REST, `Z` Bulk,
+ *   `+09:00`), a real instant, kept in UTC.
+ * Anything else (text in a number, `10/15/2026`, a datetime without its zone, an Id of 12
+ * characters) throws a RecordError naming the field: the record goes to `_rejects`.
  */
 export function toCell(value: unknown, salesforceType: string, type: ColumnType, field: string): CellValue {
   if (value === null || value === undefined || value === '') return null;
   const fail = (): never => {
-    throw new TypeError(`Salesforce field ${field} (${salesforceType}) cannot be read as ${type}: ${JSON.stringify(value)?.slice(0, 60)}`);
+    throw new RecordError(`Salesforce field ${field} (${salesforceType}) cannot be read as ${type}: ${shown(value)}`, { field });
   };
   switch (type) {
     case 'string':
+      if (salesforceType === 'id' || salesforceType === 'reference') {
+        if (typeof value !== 'string' || !/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(value)) {
+          throw new RecordError(`Salesforce field ${field} (${salesforceType}) is not a 15- or 18-character record Id: ${shown(value)}`, { field });
+        }
+        return value.length === 15 ? caseSafeId(value) : value;
+      }
       if (typeof value === 'string') return value;
       if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-      return JSON.stringify(value);
+      return fail();
     case 'boolean':
       if (typeof value === 'boolean') return value;
-      if (value === 'true' || value === 'TRUE' || value === 'True') return true;
-      if (value === 'false' || value === 'FALSE' || value === 'False') return false;
+      if (typeof value === 'string' && /^(?:true|false)$/i.test(value)) return value.toLowerCase() === 'true';
       return fail();
     case 'int64': {
-      const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+(\.0+)?$/.test(value) ? Number(value) : Number.NaN;
+      const n = typeof value === 'number' ? value : typeof value === 'string' && /^[+-]?\d+(?:\.0+)?$/.test(value) ? Number(value) : Number.NaN;
       return Number.isSafeInteger(n) ? n : fail();
     }
     case 'double': {
-      const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+      const n = typeof value === 'number' ? value : typeof value === 'string' && decimalNumber.test(value) ? Number(value) : Number.NaN;
       return Number.isFinite(n) ? n : fail();
     }
     case 'date': {
       if (typeof value !== 'string') return fail();
       if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return validDate(value) ?? fail();
-      return toTimestamp(value)?.slice(0, 10) ?? fail();
+      // A date column filled from a datetime field (mql_date from a datetime, say): its UTC date.
+      return (salesforceType === 'datetime' ? toTimestamp(value)?.slice(0, 10) : undefined) ?? fail();
     }
     case 'timestamp': {
       if (typeof value !== 'string') return fail();
-      if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return validDate(value) ? `${value}T00:00:00.000Z` : fail();
+      // A timestamp column filled from a date field: midnight UTC of that day.
+      if (salesforceType === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return validDate(value) ? `${value}T00:00:00.000Z` : fail();
       return toTimestamp(value) ?? fail();
     }
   }
+}
+
+/** A decimal number as text: what Bulk CSV writes for numbers (`15000000.0`, `-0.5`, `1.5E7`). No hex, no `Infinity`, no blanks. */
+const decimalNumber = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+function shown(value: unknown): string {
+  return String(JSON.stringify(value)).slice(0, 60);
 }
 
 function validDate(text: string): string | undefined {
@@ -182,11 +259,39 @@ function validDate(text: string): string | undefined {
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(text) ? text : undefined;
 }
 
-/** `2026-11-22T01:02:03.000+0000` (REST), `…Z` (Bulk), `+09:00` offsets → `2026-11-22T01:02:03.000Z`. */
+/**
+ * `2026-11-22T01:02:03.000+0000` (REST), `…Z` (Bulk), `+09:00` offsets → `2026-11-22T01:02:03.000Z`.
+ * Every part is checked (`2026-02-30`, `24:00:00` and a zone-less time are not read): Date.parse
+ * alone would roll them over, or read them in the machine's time zone.
+ */
 export function toTimestamp(text: string): string | undefined {
-  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:?\d{2})$/.exec(text);
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|([+-])(\d{2}):?(\d{2}))$/.exec(text);
   if (!match) return undefined;
-  const zone = match[2] === 'Z' ? 'Z' : `${match[2]!.slice(0, 3)}:${match[2]!.slice(-2)}`;
-  const millis = Date.parse(`${match[1]}${zone}`);
-  return Number.isNaN(millis) ? undefined : new Date(millis).toISOString();
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const offsetHours = match[10] === undefined ? 0 : Number(match[10]);
+  const offsetMinutes = match[11] === undefined ? 0 : Number(match[11]);
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 14 || offsetMinutes > 59) return undefined;
+  const date = `${match[1]}-${match[2]}-${match[3]}`;
+  if (!validDate(date)) return undefined;
+  const millis = Number((match[7] ?? '0').padEnd(3, '0').slice(0, 3));
+  const offset = (match[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  const instant = new Date(0);
+  // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999.
+  instant.setUTCFullYear(year, month - 1, day);
+  instant.setUTCHours(hour, minute, second, millis);
+  return new Date(instant.getTime() - offset).toISOString();
+}
+
+/** A 15-character record Id + its 3-character case-safe suffix (a letter per 5 characters: a bit per upper-case letter). */
+export function caseSafeId(id15: string): string {
+  let suffix = '';
+  for (let block = 0; block < 3; block++) {
+    let flags = 0;
+    for (let i = 0; i < 5; i++) {
+      const c = id15[block * 5 + i]!;
+      if (c >= 'A' && c <= 'Z') flags |= 1 << i;
+    }
+    suffix += 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345'[flags]!;
+  }
+  return id15 + suffix;
 }

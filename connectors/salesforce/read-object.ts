@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { ReadContext, StreamEvent } from '../../core/connector.ts';
 import { SourceError } from '../../core/errors.ts';
+import { toRejected, type RejectedRecord } from '../../core/sync/rejects.ts';
 import type { Row, TableSchema } from '../../core/table/schema.ts';
 import type { ApiUsage } from './api.ts';
 import { SalesforceApiLimitError, type SalesforceClient } from './client.ts';
 import type { SalesforceSourceConfig } from './config.ts';
-import { planObject, toRow, type ObjectPlan } from './mappers.ts';
+import { cursorValueOf, planObject, toRow, versionOf, type ObjectPlan, type RowContext } from './mappers.ts';
 import { changedSinceWhere, countSoql, readFrom, selectSoql } from './soql.ts';
 
 /**
@@ -20,6 +21,15 @@ import { changedSinceWhere, countSoql, readFrom, selectSoql } from './soql.ts';
  *    Salesforce answers REQUEST_LIMIT_EXCEEDED.
  * Each run re-reads `overlapSeconds` before the cursor; versions already written in that window
  * (remembered in streamState) are not written twice, so a rerun without changes writes nothing.
+ *
+ * A record the mappers cannot read (a RecordError: see mappers.ts `toCell`) is yielded as rejected
+ * beside its page's rows; the sync writes it to `_rejects` at the same checkpoint, before the
+ * cursor. So the cursor may move past it (its SystemModstamp, when readable, counts like any
+ * other's), and a quarantined version is remembered like a written one. A record whose
+ * SystemModstamp cannot be read never moves the cursor: REST pages come in SystemModstamp order,
+ * so the cursor, the newest readable value so far, still has every record up to it read (the
+ * unreadable one included, in `_rejects`); a garbled value read leniently could jump the cursor
+ * past records not read yet.
  */
 
 /** A first run that found nothing: the next run reads from the beginning again. */
@@ -33,7 +43,7 @@ export const ObjectStreamState = z.object({
   /** The API this object is read with, chosen on its first sync and kept so output never changes shape. */
   api: z.enum(['rest', 'bulk']),
   cursorField: z.string(),
-  /** `<id>|<ISO SystemModstamp>` of the versions written inside the overlap window before the cursor. */
+  /** `<id>|<ISO SystemModstamp>` of the versions written (or quarantined) inside the overlap window before the cursor. */
   written: z.array(z.string()).default([]),
 }).loose();
 export type ObjectStreamState = z.infer<typeof ObjectStreamState>;
@@ -87,28 +97,18 @@ export async function* readObject(
 
     const written = new WrittenVersions(remembered?.cursorField === plan.cursorField ? remembered.written : []);
     const state = (): ObjectStreamState => ({ api: api!, cursorField: plan.cursorField!, written: written.toJSON() });
-    const mapRecords = (records: ReadonlyArray<Readonly<Record<string, unknown>>>, syncedAt: string): { rows: Row[]; newest: string | undefined } => {
-      const rows: Row[] = [];
-      let newest: string | undefined;
-      for (const record of records) {
-        const row = toRow(record, plan, { sourceId: config.id, syncedAt });
-        const id = String(row.id);
-        const modstamp = row.system_modstamp as string;
-        if (newest === undefined || modstamp > newest) newest = modstamp;
-        if (written.has(id, modstamp)) continue;
-        written.add(id, modstamp);
-        rows.push(row);
-      }
-      return { rows, newest };
-    };
+    const mapRecords = (records: ReadonlyArray<Readonly<Record<string, unknown>>>) => mapPage(records, plan, { sourceId: config.id, syncedAt: new Date().toISOString() }, written);
+    const rowsEvent = ({ rows, rejected }: MappedPage): StreamEvent[] => (
+      rows.length > 0 || rejected.length > 0 ? [{ kind: 'rows', rows, ...(rejected.length > 0 ? { rejected } : {}) }] : []
+    );
 
     let through = context.cursor;
     if (api === 'rest') {
       const soql = selectSoql({ object, fields, where, orderBy: plan.cursorField });
       for await (const page of client.queryAll(soql, { batchSize: config.pageSize }, stream)) {
-        const { rows, newest } = mapRecords(page.records, new Date().toISOString());
-        if (rows.length > 0) yield { kind: 'rows', rows };
-        through = later(through, newest);
+        const mapped = mapRecords(page.records);
+        yield* rowsEvent(mapped);
+        through = later(through, mapped.newest);
         written.forget(through ?? beginningOfTime, config.overlapSeconds);
         yield { kind: 'checkpoint', through: through ?? beginningOfTime, streamState: state() };
         const stop = page.done ? undefined : overLimit();
@@ -127,9 +127,9 @@ export async function* readObject(
     const carried = written.toJSON();
     let newestInJob: string | undefined;
     for await (const page of client.bulkResults(job.id, { maxRecords: config.bulkPageSize }, stream)) {
-      const { rows, newest } = mapRecords(page.records, new Date().toISOString());
-      newestInJob = later(newestInJob, newest);
-      if (rows.length > 0) yield { kind: 'rows', rows };
+      const mapped = mapRecords(page.records);
+      newestInJob = later(newestInJob, mapped.newest);
+      yield* rowsEvent(mapped);
       if (page.last) break;
       // Bulk rows come in no particular order: write what is read, but move the cursor only at the end.
       yield { kind: 'checkpoint', through: context.cursor ?? beginningOfTime, streamState: { ...state(), written: carried } };
@@ -151,6 +151,49 @@ export async function* readObject(
     }
     throw error;
   }
+}
+
+/** A page of records, mapped. */
+export interface MappedPage {
+  /** Rows of the versions not handled before. */
+  readonly rows: Row[];
+  /** Records the mappers could not read, as they came (versions not handled before, or of no readable version). */
+  readonly rejected: RejectedRecord[];
+  /** The newest readable cursor value in the page, rejected records included; never from a value that cannot be read. */
+  readonly newest: string | undefined;
+}
+
+/** The versions (Id, cursor value) a read has handled: written as rows or quarantined. */
+export interface HandledVersions {
+  has(id: string, modstamp: string): boolean;
+  add(id: string, modstamp: string): void;
+}
+
+/**
+ * Maps one page: each record to a row, or, when the mappers reject it (RecordError; any other
+ * error is a bug and stops the read), to a rejected record with its raw payload. A version handled
+ * before (the overlap re-read) is skipped either way.
+ */
+export function mapPage(
+  records: ReadonlyArray<Readonly<Record<string, unknown>>>, plan: ObjectPlan, context: RowContext, handled: HandledVersions,
+): MappedPage {
+  const rows: Row[] = [];
+  const rejected: RejectedRecord[] = [];
+  let newest: string | undefined;
+  for (const record of records) {
+    const modstamp = cursorValueOf(record, plan);
+    // ISO timestamps in UTC compare as text.
+    if (modstamp !== undefined && (newest === undefined || modstamp > newest)) newest = modstamp;
+    const version = modstamp === undefined ? undefined : versionOf(record, plan);
+    if (version && handled.has(version.id, version.modstamp)) continue;
+    try {
+      rows.push(toRow(record, plan, context));
+    } catch (error) {
+      rejected.push(toRejected(error, record));
+    }
+    if (version) handled.add(version.id, version.modstamp);
+  }
+  return { rows, rejected, newest };
 }
 
 /** The reason to stop, when the org's daily API usage has passed the configured share of its limit. */
@@ -177,10 +220,10 @@ function reportPlan(plan: ObjectPlan, config: SalesforceSourceConfig, context: R
 }
 
 /**
- * The versions (id, SystemModstamp) already written that the next read may see again: those after
+ * The versions (id, SystemModstamp) already written (or quarantined) that the next read may see again: those after
  * the next lower bound (cursor − overlap, floored to the second as the SOQL literal is).
  */
-class WrittenVersions {
+export class WrittenVersions implements HandledVersions {
   readonly #entries = new Map<string, number>();
 
   constructor(keys: readonly string[]) {

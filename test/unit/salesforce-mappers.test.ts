@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DescribeResult } from '../../connectors/salesforce/api.ts';
 import { parseCsvRecords, toCsvLine } from '../../connectors/salesforce/csv.ts';
-import { columnTypeOf, planObject, skipReasonOf, toCell, toRow, toTimestamp } from '../../connectors/salesforce/mappers.ts';
+import { caseSafeId, columnTypeOf, cursorValueOf, planObject, skipReasonOf, toCell, toRow, toTimestamp, versionOf } from '../../connectors/salesforce/mappers.ts';
 import { latestViewNameOf, snakeCase, tableNameOf } from '../../connectors/salesforce/names.ts';
+import { mapPage, WrittenVersions } from '../../connectors/salesforce/read-object.ts';
 import { salesforceTables, tableOf } from '../../connectors/salesforce/tables.ts';
+import { RecordError } from '../../core/errors.ts';
 
 const context = { sourceId: 'crm', syncedAt: '2026-11-23T01:02:03.000Z' };
 const lead = { mqlDateField: 'MQL_Date__c', sqlDateField: 'SQL_Date__c' };
@@ -206,21 +208,61 @@ describe('toRow', () => {
     expect([row.mql_date, row.sql_date, row.status]).toEqual([null, null, 'Open']);
   });
 
-  it('throws on a record without its cursor value', () => {
+  it('rejects a record without its cursor value, naming the field', () => {
     // Prepare
     const record = { Id: '006Kp00000DfRceIAF', SystemModstamp: null };
     // Act
     const act = () => toRow(record, plan, context);
     // Assess
+    expect(act).toThrow(RecordError);
     expect(act).toThrow('Salesforce Opportunity record 006Kp00000DfRceIAF has no SystemModstamp');
+    expect(rejection(act)).toMatchObject({ field: 'SystemModstamp' });
+  });
+
+  it('rejects a record without an Id, naming Id before any other bad field', () => {
+    // Prepare: no Id, and text in Amount too
+    const record = { Amount: 'N/A', SystemModstamp: '2026-10-15T21:10:03.000+0000' };
+    // Act
+    const act = () => toRow(record, plan, context);
+    // Assess
+    expect(act).toThrow('Salesforce Opportunity record has no Id');
+    expect(rejection(act)).toMatchObject({ field: 'Id' });
+  });
+
+  it('writes a 15-character Id (and reference) in its 18-character case-safe form, the one the REST API returns', () => {
+    // Prepare
+    const record = { Id: '006Kp00000DfRce', AccountId: '001Kp00000DfRce', SystemModstamp: '2026-10-15T21:10:03.000+0000' };
+    // Act
+    const row = toRow(record, plan, context);
+    const version = versionOf(record, plan);
+    // Assess
+    expect([row.id, row.account_id]).toEqual(['006Kp00000DfRceIAF', '001Kp00000DfRceIAF']);
+    expect(version).toEqual({ id: '006Kp00000DfRceIAF', modstamp: '2026-10-15T21:10:03.000Z' });
   });
 });
 
+/** The RecordError a mapper throws, or undefined. */
+function rejection(act: () => unknown): RecordError | undefined {
+  try {
+    act();
+  } catch (error) {
+    if (error instanceof RecordError) return error;
+    throw error;
+  }
+  return undefined;
+}
+
 describe('toCell', () => {
   it.each([
-    ['12', 'int', 'int64', 12], ['12.0', 'int', 'int64', 12], [12, 'int', 'int64', 12],
-    ['1.5E7', 'currency', 'double', 15_000_000], ['TRUE', 'boolean', 'boolean', true], ['', 'string', 'string', null],
+    ['12', 'int', 'int64', 12], ['12.0', 'int', 'int64', 12], [12, 'int', 'int64', 12], ['-3', 'int', 'int64', -3],
+    ['1.5E7', 'currency', 'double', 15_000_000], ['15000000.0', 'currency', 'double', 15_000_000], [37.5, 'double', 'double', 37.5], ['-.5', 'percent', 'double', -0.5],
+    ['TRUE', 'boolean', 'boolean', true], ['false', 'boolean', 'boolean', false], [true, 'boolean', 'boolean', true],
+    ['', 'string', 'string', null], [null, 'currency', 'double', null], [undefined, 'int', 'int64', null],
+    [2026, 'string', 'string', '2026'], [false, 'picklist', 'string', 'false'], ['구매 완료 🎉', 'textarea', 'string', '구매 완료 🎉'],
+    ['006Kp00000DfRce', 'id', 'string', '006Kp00000DfRceIAF'], ['005Kp00000000AbCDE', 'reference', 'string', '005Kp00000000AbCDE'],
+    ['2026-10-16', 'date', 'date', '2026-10-16'], ['2026-10-15T23:30:00.000+0000', 'datetime', 'date', '2026-10-15'], ['2026-10-16', 'date', 'timestamp', '2026-10-16T00:00:00.000Z'],
     ['2026-10-15T21:10:03Z', 'datetime', 'timestamp', '2026-10-15T21:10:03.000Z'], ['2026-10-16T06:10:03.000+09:00', 'datetime', 'timestamp', '2026-10-15T21:10:03.000Z'],
+    ['2026-10-15T21:10:03.000+0000', 'datetime', 'timestamp', '2026-10-15T21:10:03.000Z'], ['2026-10-15T16:10:03.1234-0500', 'datetime', 'timestamp', '2026-10-15T21:10:03.123Z'],
   ])('reads %j (%s) as %s', (value, salesforceType, type, expected) => {
     // Prepare: the value above
     // Act
@@ -230,14 +272,43 @@ describe('toCell', () => {
   });
 
   it.each([
-    ['1.5', 'int', 'int64'], ['yes', 'boolean', 'boolean'], ['abc', 'double', 'double'], ['2026-02-30', 'date', 'date'], ['10/15/2026', 'datetime', 'timestamp'],
-  ])('throws a TypeError on %j as %s', (value, salesforceType, type) => {
+    ['1.5', 'int', 'int64'], [12.5, 'int', 'int64'], ['1,234', 'int', 'int64'], ['9007199254740993', 'long', 'int64'], [true, 'int', 'int64'],
+    ['yes', 'boolean', 'boolean'], [1, 'boolean', 'boolean'],
+    ['abc', 'double', 'double'], ['미정', 'currency', 'double'], ['₩15,000', 'currency', 'double'], ['0x10', 'double', 'double'], [' 12', 'percent', 'double'],
+    ['Infinity', 'double', 'double'], [false, 'currency', 'double'],
+    [{ city: 'Seoul' }, 'string', 'string'], [['a', 'b'], 'multipicklist', 'string'],
+    ['2026-02-30', 'date', 'date'], ['16/10/2026', 'date', 'date'], ['2026-10-16T00:00:00.000Z', 'date', 'date'], [20261016, 'date', 'date'],
+    ['10/15/2026', 'datetime', 'timestamp'], ['10/15/2026 9:10 PM', 'datetime', 'timestamp'], ['2026-10-15', 'datetime', 'timestamp'],
+    ['2026-10-15T21:10:03', 'datetime', 'timestamp'], ['2026-10-15 21:10:03Z', 'datetime', 'timestamp'], ['2026-02-30T00:00:00Z', 'datetime', 'timestamp'],
+    ['2026-10-15T24:00:00Z', 'datetime', 'timestamp'], ['2026-10-15T21:10:03+2500', 'datetime', 'timestamp'], [1_792_098_603_000, 'datetime', 'timestamp'],
+  ])('throws a RecordError naming the field on %j as %s', (value, salesforceType, type) => {
     // Prepare: the value above
     // Act
     const act = () => toCell(value, salesforceType, type as 'int64', 'Field__c');
     // Assess
-    expect(act).toThrow(TypeError);
+    expect(act).toThrow(RecordError);
     expect(act).toThrow(`Salesforce field Field__c (${salesforceType}) cannot be read as ${type}: ${JSON.stringify(value)}`);
+    expect(rejection(act)?.field).toBe('Field__c');
+  });
+
+  it.each([
+    ['006Kp00000DfR', 'id'], ['006Kp00000DfRceIA', 'id'], ['006Kp00000-DfRce', 'reference'], ['integration-user', 'reference'], [6, 'reference'],
+  ])('throws a RecordError on %j as an Id (%s): not 15 or 18 letters and digits', (value, salesforceType) => {
+    // Prepare: the value above
+    // Act
+    const act = () => toCell(value, salesforceType, 'string', 'OwnerId');
+    // Assess
+    expect(act).toThrow(`Salesforce field OwnerId (${salesforceType}) is not a 15- or 18-character record Id: ${JSON.stringify(value)}`);
+    expect(rejection(act)?.field).toBe('OwnerId');
+  });
+
+  it('keeps text of any length, Korean and emoji included', () => {
+    // Prepare
+    const long = '가나다🎉'.repeat(40_000);
+    // Act
+    const cell = toCell(long, 'textarea', 'string', 'Description');
+    // Assess
+    expect(cell).toBe(long);
   });
 
   it('normalises both Salesforce datetime spellings', () => {
@@ -247,6 +318,136 @@ describe('toCell', () => {
     const values = spellings.map(toTimestamp);
     // Assess
     expect(values).toEqual(['2026-10-15T21:10:03.000Z', '2026-10-15T21:10:03.000Z', '2026-10-15T21:10:03.000Z', undefined]);
+  });
+
+  it('reads early years as they are, not as 19xx', () => {
+    // Prepare
+    const text = '0099-01-01T00:00:00.000+0000';
+    // Act
+    const value = toTimestamp(text);
+    // Assess
+    expect(value).toBe('0099-01-01T00:00:00.000Z');
+  });
+
+  it('computes the case-safe suffix of a 15-character Id', () => {
+    // Prepare
+    const ids = ['006Kp00000DfRce', '001000000000000', 'ABCDEABCDEABCDE'];
+    // Act
+    const full = ids.map(caseSafeId);
+    // Assess
+    expect(full).toEqual(['006Kp00000DfRceIAF', '001000000000000AAA', 'ABCDEABCDEABCDE555']);
+  });
+});
+
+describe('odd values in a page of records (mapPage)', () => {
+  const plan = planObject(opportunityDescribe, tableOf('Opportunity'));
+  const attributes = (id: string) => ({ type: 'Opportunity', url: `/services/data/v62.0/sobjects/Opportunity/${id}` });
+  const at = (minute: number) => `2026-10-15T21:${String(minute).padStart(2, '0')}:00.000+0000`;
+  const record = (id: string, minute: number, extra: Record<string, unknown> = {}) => ({
+    attributes: attributes(id), Id: id, IsDeleted: false, Name: `Deal ${id.slice(-3)}`, Amount: 1000, CloseDate: '2026-10-16',
+    CreatedDate: at(0), CreatedById: '005Kp00000000AbCDE', SystemModstamp: at(minute), ...extra,
+  });
+
+  it('coerces what the contract allows and sets aside, with the reason, the field and the raw record, what it does not', () => {
+    // Prepare: REST records in SystemModstamp order, with the oddities APIs send
+    const records = [
+      record('006Kp0000000001AAA', 1),
+      record('006Kp0000000002AAA', 2, { Name: '한빛테크 🎉 선물 세트', Amount: '15000000.0', IsDeleted: 'true', Shoe_Size__c: 42, Owner: { Name: '김민준' } }),
+      record('006Kp0000000003AAA', 3, { ShipStreet__c: '가'.repeat(100_000), CreatedById: null, CreatedDate: undefined }),
+      record('006Kp0000000004AAA', 4, { SystemModstamp: '2026-10-16T06:04:00.000+09:00' }),
+      record('006Kp0000000005AAA', 5, { Amount: '미정' }),
+      record('006Kp0000000006AAA', 6, { CloseDate: '16/10/2026' }),
+      record('006Kp00000007', 7),
+      record('006Kp0000000008AAA', 8, { SystemModstamp: null }),
+      record('006Kp0000000009AAA', 9, { CreatedDate: '2026-10-15' }),
+      record('006Kp0000000010AAA', 10, { IsWon: 'yes' }),
+    ];
+    // Act
+    const { rows, rejected, newest } = mapPage(records, plan, context, new WrittenVersions([]));
+    // Assess
+    expect(rows.map((r) => [r.id, r.name, r.amount, r.is_deleted, r.system_modstamp])).toEqual([
+      ['006Kp0000000001AAA', 'Deal AAA', 1000, false, '2026-10-15T21:01:00.000Z'],
+      ['006Kp0000000002AAA', '한빛테크 🎉 선물 세트', 15_000_000, true, '2026-10-15T21:02:00.000Z'],
+      ['006Kp0000000003AAA', 'Deal AAA', 1000, false, '2026-10-15T21:03:00.000Z'],
+      ['006Kp0000000004AAA', 'Deal AAA', 1000, false, '2026-10-15T21:04:00.000Z'],
+    ]);
+    expect(rows[2]).toMatchObject({ created_date: null });
+    expect(rows[2]!.ship_street__c).toBe('가'.repeat(100_000));
+    expect(rows[1]).not.toHaveProperty('shoe_size__c');
+    expect(rejected.map((r) => [r.field, r.reason])).toEqual([
+      ['Amount', 'Salesforce field Amount (currency) cannot be read as double: "미정"'],
+      ['CloseDate', 'Salesforce field CloseDate (date) cannot be read as date: "16/10/2026"'],
+      ['Id', 'Salesforce field Id (id) is not a 15- or 18-character record Id: "006Kp00000007"'],
+      ['SystemModstamp', 'Salesforce Opportunity record 006Kp0000000008AAA has no SystemModstamp'],
+      ['CreatedDate', 'Salesforce field CreatedDate (datetime) cannot be read as timestamp: "2026-10-15"'],
+      ['IsWon', 'Salesforce field IsWon (boolean) cannot be read as boolean: "yes"'],
+    ]);
+    expect(rejected[0]!.raw).toBe(records[4]);
+    // The newest readable SystemModstamp, a rejected record's included: it is in _rejects before the cursor moves.
+    expect(newest).toBe('2026-10-15T21:10:00.000Z');
+  });
+
+  it('never moves the cursor on a SystemModstamp it cannot read, however late it would read leniently', () => {
+    // Prepare: the last record's SystemModstamp in a format Date.parse would read (in the machine's
+    // time zone, hours after the true value), then one with none at all
+    const records = [
+      record('006Kp0000000001AAA', 1),
+      record('006Kp0000000002AAA', 2),
+      record('006Kp0000000003AAA', 3, { SystemModstamp: '10/15/2026 11:59 PM' }),
+      record('006Kp0000000004AAA', 4, { SystemModstamp: '' }),
+    ];
+    // Act
+    const { rows, rejected, newest } = mapPage(records, plan, context, new WrittenVersions([]));
+    // Assess
+    expect(Number.isNaN(Date.parse('10/15/2026 11:59 PM'))).toBe(false);
+    expect(cursorValueOf(records[2]!, plan)).toBeUndefined();
+    expect(rows).toHaveLength(2);
+    expect(rejected.map((r) => r.field)).toEqual(['SystemModstamp', 'SystemModstamp']);
+    expect(newest).toBe('2026-10-15T21:02:00.000Z');
+  });
+
+  it('skips versions handled before (written or quarantined) on a re-read, except records of no readable version', () => {
+    // Prepare: a first read of the page, then the same page again (the overlap before the cursor)
+    const records = [
+      record('006Kp0000000001AAA', 1),
+      record('006Kp0000000002AAA', 2, { Amount: 'N/A' }),
+      record('006Kp00000003', 3),
+      record('006Kp0000000004AAA', 4, { SystemModstamp: 'yesterday' }),
+    ];
+    const handled = new WrittenVersions([]);
+    const first = mapPage(records, plan, context, handled);
+    // Act
+    const again = mapPage(records, plan, context, new WrittenVersions(handled.toJSON()));
+    // Assess
+    expect([first.rows.length, first.rejected.length]).toEqual([1, 3]);
+    expect(handled.toJSON()).toEqual(['006Kp0000000001AAA|2026-10-15T21:01:00.000Z', '006Kp0000000002AAA|2026-10-15T21:02:00.000Z']);
+    expect(again.rows).toEqual([]);
+    expect(again.rejected.map((r) => r.field)).toEqual(['Id', 'SystemModstamp']);
+    expect(again.newest).toBe('2026-10-15T21:03:00.000Z');
+  });
+
+  it('maps Bulk CSV records with the same outcome', () => {
+    // Prepare: text for every value, empty for null
+    const header = ['Id', 'IsDeleted', 'Name', 'Amount', 'CloseDate', 'CreatedDate', 'CreatedById', 'SystemModstamp'];
+    const csv = [
+      toCsvLine(header),
+      toCsvLine(['006Kp0000000001AAA', 'false', '한글 "따옴표", 쉼표 🎉', '1.5E7', '2026-10-16', '2026-10-15T21:00:00.000Z', '', '2026-10-15T21:01:00.000Z']),
+      toCsvLine(['006Kp0000000002', 'true', '', '', '', '', '005Kp00000000AbCDE', '2026-10-16T06:02:00.000+09:00']),
+      toCsvLine(['006Kp0000000003AAA', 'false', 'x', 'N/A', '', '', '', '2026-10-15T21:03:00.000Z']),
+      toCsvLine(['', 'false', 'x', '1', '', '', '', '2026-10-15T21:04:00.000Z']),
+    ].join('\n');
+    // Act
+    const { rows, rejected, newest } = mapPage(parseCsvRecords(csv), plan, context, new WrittenVersions([]));
+    // Assess
+    expect(rows.map((r) => [r.id, r.is_deleted, r.name, r.amount, r.close_date, r.created_date, r.system_modstamp])).toEqual([
+      ['006Kp0000000001AAA', false, '한글 "따옴표", 쉼표 🎉', 15_000_000, '2026-10-16', '2026-10-15T21:00:00.000Z', '2026-10-15T21:01:00.000Z'],
+      ['006Kp0000000002IAA', true, null, null, null, null, '2026-10-15T21:02:00.000Z'],
+    ]);
+    expect(rejected.map((r) => [r.field, r.reason])).toEqual([
+      ['Amount', 'Salesforce field Amount (currency) cannot be read as double: "N/A"'],
+      ['Id', 'Salesforce Opportunity record has no Id'],
+    ]);
+    expect(newest).toBe('2026-10-15T21:04:00.000Z');
   });
 });
 

@@ -24,12 +24,17 @@
  * - `POST /services/oauth2/token` (refresh_token, password and JWT-bearer grants) and
  *   `POST /services/Soap/u/XX.X` (SOAP login) hand out new access tokens.
  * Test hooks: advance() (a batch of later changes), addField(), expireSessionAfter(), failNext(),
- * setDailyApiLimit() / resetApiUsage(), stats().
+ * setDailyApiLimit() / resetApiUsage(), stats(), oddRowsServed().
+ * Test-only, not Salesforce's behaviour: `oddValues` gives some records odd values on the wire
+ * (`SALESFORCE_SANDBOX_ODDITIES`: 15-character Ids, other datetime offsets, numbers and booleans as
+ * text, Korean and emoji, huge text, nulls, left-out and undocumented fields, Ids, datetimes, dates,
+ * numbers and booleans no contract reads) to check what the connector coerces and rejects.
  */
 import { randomBytes, verify } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultPlan } from '../../sandbox-kit/faults.ts';
 import { listenOnLoopback, readBody, sendJson } from '../../sandbox-kit/http.ts';
+import { oddityFor, OddityLog, type Oddity } from '../../sandbox-kit/oddities.ts';
 import type { RunningSandbox } from '../../../core/connector.ts';
 import { isIsoDate, todayIn } from '../../../core/dates.ts';
 import { toCsvLine } from '../csv.ts';
@@ -71,6 +76,12 @@ export interface SalesforceSandboxOptions {
   readonly oauth?: Partial<SandboxOAuthClient>;
   /** A fault plan (../../sandbox-kit/faults.ts) for every request, the token endpoint included; default the process plan, if any. */
   readonly faults?: FaultPlan;
+  /**
+   * About one record in n (chosen by its object and Id, so the same records on every read, REST or
+   * Bulk, whatever the window or paging) carries one of `SALESFORCE_SANDBOX_ODDITIES` that applies
+   * to the fields selected: values the connector must coerce or set aside. Default 0: none.
+   */
+  readonly oddValues?: number;
 }
 
 export interface SandboxStats {
@@ -110,6 +121,8 @@ export interface RunningSalesforceSandbox extends RunningSandbox {
   expireSessionAfter(requests: number): void;
   /** After `afterRequests` (default 0) more authenticated calls, the next `count` fail with this status (and Retry-After, if given). */
   failNext(failure: { status: number; count?: number; afterRequests?: number; retryAfterSeconds?: number; errorCode?: string; message?: string }): void;
+  /** The odd records served so far (`oddValues`; REST pages and Bulk results pages, each time one is sent), by oddity, and how many must be rejected. */
+  oddRowsServed(): ReturnType<OddityLog['served']>;
   stats(): SandboxStats;
   resetStats(): void;
 }
@@ -136,6 +149,8 @@ const notFound = () => new ApiError(404, 'NOT_FOUND', 'The requested resource do
 
 interface QueryCursor {
   readonly records: ReadonlyArray<Record<string, unknown>>;
+  /** The oddity each record carries, if any (`oddValues`). */
+  readonly oddities: ReadonlyArray<SalesforceOddity | undefined>;
   readonly object: string;
   batchSize: number;
 }
@@ -149,6 +164,8 @@ interface BulkJob {
   readonly lineEnding: 'LF' | 'CRLF';
   readonly header: readonly string[];
   readonly rows: readonly string[];
+  /** The oddity each row carries, if any (`oddValues`). */
+  readonly oddities: ReadonlyArray<SalesforceOddity | undefined>;
   state: 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Aborted';
   polls: number;
 }
@@ -180,6 +197,9 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
   const cursors = new Map<string, QueryCursor>();
   const jobs = new Map<string, BulkJob>();
   const bulkJobPolls = options.bulkJobPolls ?? 2;
+  const oddValues = options.oddValues ?? 0;
+  if (!Number.isInteger(oddValues) || oddValues < 0) throw new Error(`Salesforce sandbox: oddValues must be a non-negative integer, got ${oddValues}`);
+  const served = new OddityLog();
   let batch = 0;
   let counter = 0;
   let stats = emptyStats();
@@ -297,9 +317,14 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
         return;
       }
       const object = query.object as SandboxObjectName;
-      const serialized = records.map((r) => restRecord(object, r, query.fields!, version));
+      const oddities = oddValues > 0 ? records.map((r) => salesforceSandboxOddity(object, String(r.Id), oddValues, query.fields!)) : [];
+      const serialized = records.map((r, i) => {
+        const out = restRecord(object, r, query.fields!, version);
+        oddities[i]?.apply({ object, format: 'json', values: out, fields: query.fields! });
+        return out;
+      });
       const cursorId = `01gKp00000${String(++counter).padStart(5, '0')}AAA`;
-      const cursor: QueryCursor = { records: serialized, object, batchSize: batchSizeOf(request) ?? maxBatchSize };
+      const cursor: QueryCursor = { records: serialized, oddities, object, batchSize: batchSizeOf(request) ?? maxBatchSize };
       cursors.set(cursorId, cursor);
       send(200, page(cursorId, cursor, 0, version));
       return;
@@ -380,6 +405,7 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
       if (!Number.isInteger(maxRecords) || maxRecords < 1) throw new ApiError(400, 'INVALIDMAXRECORDS', `maxRecords must be a positive integer: ${maxRecordsText}`);
       const rows = job.rows.slice(offset, offset + maxRecords);
       const end = offset + rows.length;
+      for (const oddity of job.oddities.slice(offset, end)) if (oddity) served.record(oddity);
       const eol = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
       const text = [toCsvLine(job.header), ...rows].join(eol) + eol;
       countRecords(job.object, rows.length, 'bulk');
@@ -399,6 +425,7 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
   const page = (cursorId: string, cursor: QueryCursor, offset: number, version: string): Record<string, unknown> => {
     const records = cursor.records.slice(offset, offset + cursor.batchSize);
     const next = offset + records.length;
+    for (const oddity of cursor.oddities.slice(offset, next)) if (oddity) served.record(oddity);
     countRecords(cursor.object, records.length, 'rest');
     const done = next >= cursor.records.length;
     return {
@@ -434,10 +461,18 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     // PK chunking returns chunks in Id order: Bulk results follow no ORDER BY.
     const records = select({ ...query, orderBy: [] }, operation === 'queryAll');
     const id = `750Kp00000${String(++counter).padStart(5, '0')}IAA`;
+    const fields = query.fields;
+    const oddities = oddValues > 0 ? records.map((r) => salesforceSandboxOddity(object, String(r.Id), oddValues, fields)) : [];
+    const csvRow = (record: SandboxRecord, oddity: SalesforceOddity | undefined): string => {
+      const values: Record<string, unknown> = Object.fromEntries(fields.map((f) => [f.name, csvValue(f, valueOf(object, record, f))]));
+      oddity?.apply({ object, format: 'csv', values, fields });
+      return toCsvLine(fields.map((f) => csvText(values[f.name])));
+    };
     const job: BulkJob = {
       id, operation, object, createdDate: new Date().toISOString().replace('Z', '+0000'), apiVersion, lineEnding,
-      header: query.fields.map((f) => f.name),
-      rows: records.map((r) => toCsvLine(query.fields!.map((f) => csvValue(f, valueOf(object, r, f))))),
+      header: fields.map((f) => f.name),
+      rows: records.map((r, i) => csvRow(r, oddities[i])),
+      oddities,
       state: 'UploadComplete', polls: 0,
     };
     jobs.set(id, job);
@@ -573,6 +608,7 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
         });
       }
     },
+    oddRowsServed: () => served.served(SALESFORCE_SANDBOX_ODDITIES),
     stats: () => stats,
     resetStats() {
       stats = emptyStats();
@@ -615,6 +651,137 @@ function csvValue(field: SandboxField, value: FieldValue): string {
     return String(value);
   }
   return String(value);
+}
+
+/** A value an oddity left in a Bulk record as CSV text: null and a left-out field are empty. */
+function csvText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Odd values (`oddValues`)
+
+/** A record as the sandbox is about to send it, for an oddity to change. */
+export interface SalesforceWireRecord {
+  readonly object: SandboxObjectName;
+  /** REST: the JSON record (`attributes` and each selected field, in its JSON type); Bulk: each selected field's CSV text. */
+  readonly format: 'json' | 'csv';
+  readonly values: Record<string, unknown>;
+  /** The fields the query selected. */
+  readonly fields: readonly SandboxField[];
+}
+
+/** An oddity, and the selected fields it needs (a record of an object without them never gets it). */
+export interface SalesforceOddity extends Oddity<SalesforceWireRecord> {
+  applies(fields: readonly SandboxField[]): boolean;
+}
+
+const numericTypes = ['int', 'double', 'currency', 'percent'];
+const textTypes = ['string', 'textarea', 'picklist'];
+/** The first selected field of one of these types: the one an oddity changes. */
+const firstOf = (fields: readonly SandboxField[], types: readonly string[]): SandboxField | undefined => fields.find((f) => types.includes(f.type));
+const selects = (name: string) => (fields: readonly SandboxField[]) => fields.some((f) => f.name === name);
+const selectsType = (types: readonly string[]) => (fields: readonly SandboxField[]) => firstOf(fields, types) !== undefined;
+/** Sets the first selected field of one of `types`; `make` gets its current wire value. */
+const setFirst = (record: SalesforceWireRecord, types: readonly string[], make: (current: unknown) => unknown): void => {
+  const field = firstOf(record.fields, types);
+  if (field) record.values[field.name] = make(record.values[field.name]);
+};
+/** A wire datetime (`…+0000` REST, `…Z` Bulk) as epoch ms; NaN for null. */
+const millisOf = (value: unknown): number => (typeof value === 'string' ? Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : Number.NaN);
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * What `oddValues` does to a record on the wire, and whether the connector must coerce it (false)
+ * or reject it (true), per Salesforce's REST and Bulk API 2.0 contracts (see ../mappers.ts `toCell`).
+ * Each has the same outcome on both wires; those about JSON types change only REST records (in
+ * Bulk CSV every value is text already), and Bulk CSV has no room for an undocumented field in one row.
+ */
+export const SALESFORCE_SANDBOX_ODDITIES: readonly SalesforceOddity[] = [
+  {
+    name: 'the Id in its 15-character form', rejected: false, applies: selects('Id'),
+    apply: (r) => (r.values.Id = String(r.values.Id).slice(0, 15)),
+  },
+  {
+    name: 'SystemModstamp with a +09:00 offset', rejected: false, applies: selects('SystemModstamp'),
+    apply: (r) => {
+      const millis = millisOf(r.values.SystemModstamp);
+      if (!Number.isNaN(millis)) r.values.SystemModstamp = new Date(millis + 9 * 3_600_000).toISOString().replace('Z', '+09:00');
+    },
+  },
+  {
+    name: 'a number as a numeric string', rejected: false, applies: selectsType(numericTypes),
+    apply: (r) => setFirst(r, numericTypes, (v) => (typeof v === 'number' ? String(v) : v)),
+  },
+  {
+    name: 'a boolean as the text "true" or "false"', rejected: false, applies: selectsType(['boolean']),
+    apply: (r) => setFirst(r, ['boolean'], (v) => (typeof v === 'boolean' ? String(v) : v)),
+  },
+  {
+    name: 'Korean and emoji in a text field', rejected: false, applies: selectsType(textTypes),
+    apply: (r) => setFirst(r, textTypes, (v) => `${typeof v === 'string' ? `${v} ` : ''}🎉 한글 레코드`),
+  },
+  {
+    name: 'a 100,000-character Korean text', rejected: false, applies: selectsType(textTypes),
+    apply: (r) => setFirst(r, textTypes, () => '가'.repeat(100_000)),
+  },
+  {
+    name: 'CreatedById null, though describe says it never is', rejected: false, applies: selects('CreatedById'),
+    apply: (r) => (r.values.CreatedById = null),
+  },
+  {
+    name: 'CreatedDate left out', rejected: false, applies: selects('CreatedDate'),
+    apply: (r) => delete r.values.CreatedDate,
+  },
+  {
+    name: 'fields the describe does not list', rejected: false, applies: () => true,
+    apply: (r) => {
+      if (r.format === 'json') Object.assign(r.values, { Loyalty_Tier__c: '골드 🥇', Score__c: 97.5, Owner: { attributes: { type: 'User' }, Name: '김민준' } });
+    },
+  },
+  {
+    name: 'an Id that is not 15 or 18 characters', rejected: true, applies: selects('Id'),
+    apply: (r) => (r.values.Id = String(r.values.Id).slice(0, 12)),
+  },
+  { name: 'no Id', rejected: true, applies: selects('Id'), apply: (r) => delete r.values.Id },
+  {
+    name: 'SystemModstamp written the US way (MM/DD/YYYY h:mm AM)', rejected: true, applies: selects('SystemModstamp'),
+    apply: (r) => {
+      const at = new Date(millisOf(r.values.SystemModstamp));
+      if (Number.isNaN(at.getTime())) return;
+      const hour = at.getUTCHours();
+      r.values.SystemModstamp = `${pad(at.getUTCMonth() + 1)}/${pad(at.getUTCDate())}/${at.getUTCFullYear()} ${hour % 12 || 12}:${pad(at.getUTCMinutes())} ${hour < 12 ? 'AM' : 'PM'}`;
+    },
+  },
+  { name: 'SystemModstamp null', rejected: true, applies: selects('SystemModstamp'), apply: (r) => (r.values.SystemModstamp = null) },
+  {
+    name: 'CreatedDate as a date without its time', rejected: true, applies: selects('CreatedDate'),
+    apply: (r) => (r.values.CreatedDate = String(r.values.CreatedDate).slice(0, 10)),
+  },
+  { name: 'text in a number field', rejected: true, applies: selectsType(numericTypes), apply: (r) => setFirst(r, numericTypes, () => '미정') },
+  {
+    name: 'a date as DD/MM/YYYY', rejected: true, applies: selectsType(['date']),
+    apply: (r) => setFirst(r, ['date'], (v) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v.slice(8)}/${v.slice(5, 7)}/${v.slice(0, 4)}` : '31/12/2026')),
+  },
+  { name: 'a reference that is not a record Id', rejected: true, applies: selects('CreatedById'), apply: (r) => (r.values.CreatedById = 'integration-user') },
+  { name: 'a boolean that is "yes"', rejected: true, applies: selectsType(['boolean']), apply: (r) => setFirst(r, ['boolean'], () => 'yes') },
+];
+
+/**
+ * The oddity a record carries under `oddValues: every`, if any: chosen by a hash of its object and
+ * Id among the oddities that apply to the selected fields (default: every field the connector
+ * selects, i.e. all but compound ones), so tests know what to expect.
+ */
+export function salesforceSandboxOddity(
+  object: SandboxObjectName, id: string, every: number, fields: readonly SandboxField[] = selectableFields(object),
+): SalesforceOddity | undefined {
+  if (every <= 0) return undefined;
+  return oddityFor(`${object}|${id}`, every, SALESFORCE_SANDBOX_ODDITIES.filter((o) => o.applies(fields))) as SalesforceOddity | undefined;
+}
+
+function selectableFields(object: SandboxObjectName): SandboxField[] {
+  return sandboxFields[object].filter((f) => f.type !== 'address' && f.type !== 'location');
 }
 
 function describeJson(object: SandboxObjectName, fields: readonly SandboxField[], version: string): Record<string, unknown> {
