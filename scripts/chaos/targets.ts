@@ -220,7 +220,7 @@ const salesforce: ChaosTarget = {
     setProcessFaultPlan(options.faults ?? noFaults);
     const starting = startSalesforceSandbox({
       // At least 28 days of org history, so every object has records.
-      anchorDate: options.anchorDate, seed: 42, historyDays: Math.max(options.backfillDays ?? 28, 28), oauth,
+      anchorDate: options.anchorDate, seed: 42, historyDays: Math.max(options.backfillDays ?? 28, 28), oauth, oddValues,
       ...(options.port === undefined ? {} : { port: options.port }),
     });
     setProcessFaultPlan(undefined);

@@ -35,9 +35,10 @@ describe('kpi sync killed mid-write, under faults, then run again (every connect
     expect(trial!.kills).toHaveLength(1);
     // The killed rename left its temp file (never listed, never read); no lock outlives the last run.
     expect([trial!.orphanTempFiles, trial!.locksLeft]).toEqual([1, 0]);
-    // The sandboxes serve odd values (targets.ts oddValues): the rows GA4 sends off its contract are
+    // The sandboxes serve odd values (targets.ts oddValues): the rows GA4 and Salesforce send off their contracts are
     // quarantined, the same records as in the clean run, none lost on the way.
     expect(trial!.targets.find((t) => t.type === 'ga4')!.quarantine).toEqual({ expected: 6, found: 6, missing: 0, unexpected: 0 });
+    expect(trial!.targets.find((t) => t.type === 'salesforce')!.quarantine).toEqual({ expected: 31, found: 31, missing: 0, unexpected: 0 });
     const tables = trial!.targets.flatMap((t) => t.tables.map((table) => [t.type, table.table, table.rowsExpected, table.rowsFound, table.duplicates, table.losses, table.unexpected]));
     // Salesforce appends versions (table) and keeps the newest per record (_latest view).
     expect(tables).toEqual([
@@ -47,21 +48,21 @@ describe('kpi sync killed mid-write, under faults, then run again (every connect
       ['meta', 'ads_meta_campaign_daily', 14, 14, 0, 0, 0],
       ['linkedin', 'ads_linkedin_campaign_daily', 13, 13, 0, 0, 0],
       ['tiktok', 'ads_tiktok_campaign_daily', 6, 6, 0, 0, 0],
-      ['salesforce', 'salesforce_lead', 238, 238, 0, 0, 0],
-      ['salesforce', 'salesforce_contact', 52, 52, 0, 0, 0],
-      ['salesforce', 'salesforce_account', 40, 40, 0, 0, 0],
+      ['salesforce', 'salesforce_lead', 225, 225, 0, 0, 0],
+      ['salesforce', 'salesforce_contact', 50, 50, 0, 0, 0],
+      ['salesforce', 'salesforce_account', 37, 37, 0, 0, 0],
       ['salesforce', 'salesforce_opportunity', 9, 9, 0, 0, 0],
-      ['salesforce', 'salesforce_opportunity_history', 12, 12, 0, 0, 0],
+      ['salesforce', 'salesforce_opportunity_history', 10, 10, 0, 0, 0],
       ['salesforce', 'salesforce_campaign', 7, 7, 0, 0, 0],
-      ['salesforce', 'salesforce_campaign_member', 170, 170, 0, 0, 0],
+      ['salesforce', 'salesforce_campaign_member', 159, 159, 0, 0, 0],
       ['salesforce', 'salesforce_user', 8, 8, 0, 0, 0],
-      ['salesforce', 'salesforce_lead_latest', 236, 236, 0, 0, 0],
-      ['salesforce', 'salesforce_contact_latest', 51, 51, 0, 0, 0],
-      ['salesforce', 'salesforce_account_latest', 40, 40, 0, 0, 0],
+      ['salesforce', 'salesforce_lead_latest', 223, 223, 0, 0, 0],
+      ['salesforce', 'salesforce_contact_latest', 49, 49, 0, 0, 0],
+      ['salesforce', 'salesforce_account_latest', 37, 37, 0, 0, 0],
       ['salesforce', 'salesforce_opportunity_latest', 9, 9, 0, 0, 0],
-      ['salesforce', 'salesforce_opportunity_history_latest', 12, 12, 0, 0, 0],
+      ['salesforce', 'salesforce_opportunity_history_latest', 10, 10, 0, 0, 0],
       ['salesforce', 'salesforce_campaign_latest', 7, 7, 0, 0, 0],
-      ['salesforce', 'salesforce_campaign_member_latest', 169, 169, 0, 0, 0],
+      ['salesforce', 'salesforce_campaign_member_latest', 158, 158, 0, 0, 0],
       ['salesforce', 'salesforce_user_latest', 8, 8, 0, 0, 0],
     ]);
     expect(trial!.targets.reduce((sum, t) => sum + Object.values(t.faults).reduce((a, b) => a + b, 0), 0)).toBeGreaterThan(0);
