@@ -1,4 +1,4 @@
-import { RecordError } from '../../core/errors.ts';
+import { RecordError, shownValue } from '../../core/errors.ts';
 import type { CellValue, Column, ColumnType, Row, TableSchema } from '../../core/table/schema.ts';
 import type { DescribeField, DescribeResult } from './api.ts';
 import { snakeCase } from './names.ts';
@@ -207,13 +207,13 @@ function dateFrom(record: Readonly<Record<string, unknown>>, source: FieldColumn
 export function toCell(value: unknown, salesforceType: string, type: ColumnType, field: string): CellValue {
   if (value === null || value === undefined || value === '') return null;
   const fail = (): never => {
-    throw new RecordError(`Salesforce field ${field} (${salesforceType}) cannot be read as ${type}: ${shown(value)}`, { field });
+    throw new RecordError(`Salesforce field ${field} (${salesforceType}) cannot be read as ${type}: ${shownValue(value)}`, { field });
   };
   switch (type) {
     case 'string':
       if (salesforceType === 'id' || salesforceType === 'reference') {
         if (typeof value !== 'string' || !/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(value)) {
-          throw new RecordError(`Salesforce field ${field} (${salesforceType}) is not a 15- or 18-character record Id: ${shown(value)}`, { field });
+          throw new RecordError(`Salesforce field ${field} (${salesforceType}) is not a 15- or 18-character record Id: ${shownValue(value)}`, { field });
         }
         return value.length === 15 ? caseSafeId(value) : value;
       }
@@ -249,10 +249,6 @@ export function toCell(value: unknown, salesforceType: string, type: ColumnType,
 
 /** A decimal number as text: what Bulk CSV writes for numbers (`15000000.0`, `-0.5`, `1.5E7`). No hex, no `Infinity`, no blanks. */
 const decimalNumber = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-function shown(value: unknown): string {
-  return String(JSON.stringify(value)).slice(0, 60);
-}
 
 function validDate(text: string): string | undefined {
   const parsed = new Date(`${text}T00:00:00Z`);

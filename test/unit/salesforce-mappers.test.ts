@@ -302,6 +302,15 @@ describe('toCell', () => {
     expect(rejection(act)?.field).toBe('OwnerId');
   });
 
+  it('cuts a long odd value short in the reason (the raw record keeps it whole), never inside an emoji', () => {
+    // Prepare
+    const value = `a${'🎉'.repeat(100)}`;
+    // Act
+    const reason = rejection(() => toCell(value, 'currency', 'double', 'Amount'))?.message;
+    // Assess
+    expect(reason).toBe(`Salesforce field Amount (currency) cannot be read as double: "a${'🎉'.repeat(39)}…`);
+  });
+
   it('keeps text of any length, Korean and emoji included', () => {
     // Prepare
     const long = '가나다🎉'.repeat(40_000);
