@@ -142,7 +142,8 @@ export async function syncStream(options: SyncStreamOptions): Promise<StreamSync
     partialReason = stoppedForTime;
   }
 
-  if (pending.size > 0 && !partialReason) {
+  // Rejected records wait for a checkpoint like rows (a partial stop re-reads both next run).
+  if ((pending.size > 0 || pendingRejects.length > 0) && !partialReason) {
     throw new LakeError('stream ended without a checkpoint for its last rows; nothing after the last checkpoint was written', {
       context: { source: sourceId, stream: name },
     });
