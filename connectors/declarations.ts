@@ -1,43 +1,21 @@
-import type { Connector } from '../core/connector.ts';
+import type { Connector, ConnectorDeclaration } from '../core/connector.ts';
 import { UsageError } from '../core/errors.ts';
-import { Ga4SourceConfig } from './ga4/config.ts';
-import { ga4ReportStreams } from './ga4/streams.ts';
-import { GoogleAdsSourceConfig } from './google-ads/config.ts';
-import { googleAdsReportStreams } from './google-ads/streams.ts';
-import { LinkedinSourceConfig } from './linkedin/config.ts';
-import { adsLinkedinCampaignDaily } from './linkedin/streams.ts';
-import { MetaSourceConfig } from './meta/config.ts';
-import { adsMetaCampaignDaily } from './meta/streams.ts';
-import { SalesforceSourceConfig } from './salesforce/config.ts';
-import { salesforceTables, tableOf } from './salesforce/tables.ts';
-import { latestViewOf, salesforceViews } from './salesforce/views.ts';
-import { TiktokSourceConfig } from './tiktok/config.ts';
-import { tiktokCampaignDaily } from './tiktok/streams.ts';
+import { ga4Declaration } from './ga4/declaration.ts';
+import { googleAdsDeclaration } from './google-ads/declaration.ts';
+import { linkedinDeclaration } from './linkedin/declaration.ts';
+import { metaDeclaration } from './meta/declaration.ts';
+import { salesforceDeclaration } from './salesforce/declaration.ts';
+import { tiktokDeclaration } from './tiktok/declaration.ts';
 
 /**
- * What each connector declares as data — its `type`, config schema, tables and views — taken from
- * its config, streams, tables and views modules, without its client: no vendor library (googleapis,
- * google-auth-library, jsforce) and no sandbox. A Lambda loads pipeline.yaml with these, so the
- * snapshot and notify functions bundle no connector client and an ingest function bundles only the
- * one it runs (functions/ingest-<type>.ts). test/infra/connector-declarations.test.ts checks that
- * every declaration matches its connector in connectors/index.ts.
+ * What each connector declares as data — its `type`, config schema, tables and views — from its
+ * folder's declaration.ts, without its client: no vendor library (googleapis, google-auth-library,
+ * jsforce) and no sandbox. A Lambda loads pipeline.yaml with these, so the snapshot and notify
+ * functions bundle no connector client and an ingest function bundles only the one it runs
+ * (functions/ingest-<type>.ts). Each connector in connectors/index.ts spreads the same declaration.
  */
-export type ConnectorDeclaration = Pick<Connector, 'type' | 'configSchema' | 'tables' | 'views' | 'tablesFor' | 'viewsFor'>;
-
 export const connectorDeclarations: readonly ConnectorDeclaration[] = [
-  { type: 'ga4', configSchema: Ga4SourceConfig, tables: ga4ReportStreams.map((s) => s.table) },
-  {
-    type: 'salesforce',
-    configSchema: SalesforceSourceConfig,
-    tables: salesforceTables,
-    views: salesforceViews,
-    tablesFor: (config: SalesforceSourceConfig) => config.objects.map(tableOf),
-    viewsFor: (config: SalesforceSourceConfig) => config.objects.map((object) => latestViewOf(object)),
-  },
-  { type: 'google_ads', configSchema: GoogleAdsSourceConfig, tables: googleAdsReportStreams.map((s) => s.table) },
-  { type: 'meta', configSchema: MetaSourceConfig, tables: [adsMetaCampaignDaily] },
-  { type: 'linkedin', configSchema: LinkedinSourceConfig, tables: [adsLinkedinCampaignDaily] },
-  { type: 'tiktok', configSchema: TiktokSourceConfig, tables: [tiktokCampaignDaily] },
+  ga4Declaration, salesforceDeclaration, googleAdsDeclaration, metaDeclaration, linkedinDeclaration, tiktokDeclaration,
 ] as unknown as readonly ConnectorDeclaration[];
 
 /**

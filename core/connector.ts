@@ -103,3 +103,11 @@ export interface Connector<Config extends SourceBase = SourceBase> {
    */
   startSandbox?(config: Config, options: { anchorDate: string }): Promise<{ sandbox: RunningSandbox; config: Config; secrets: Record<string, string> }>;
 }
+
+/**
+ * What a connector declares as data — its type, config schema, tables and views — without its
+ * client: each connector folder's declaration.ts, loadable with no vendor library (the snapshot and
+ * notify Lambdas load pipeline.yaml with these only).
+ */
+export type ConnectorDeclaration<Config extends SourceBase = SourceBase> =
+  Pick<Connector<Config>, 'type' | 'configSchema' | 'tables' | 'views' | 'tablesFor' | 'viewsFor'>;

@@ -1,4 +1,5 @@
 import type { Connector, StreamDefinition } from '../../core/connector.ts';
+import { ga4Declaration } from './declaration.ts';
 import { createGa4Auth, Ga4Client } from './client.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { Ga4SourceConfig, type Ga4Auth } from './config.ts';
@@ -7,9 +8,7 @@ import { ga4ReportStreams } from './streams.ts';
 
 /** Google Analytics 4 (Data API v1beta runReport): daily traffic and event reports. */
 export const ga4Connector: Connector<Ga4SourceConfig> = {
-  type: 'ga4',
-  configSchema: Ga4SourceConfig,
-  tables: ga4ReportStreams.map((s) => s.table),
+  ...ga4Declaration,
 
   streams(config, { secrets, log }) {
     // Auth is resolved lazily so `kpi validate` and the catalog never need credentials.

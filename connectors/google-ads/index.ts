@@ -1,4 +1,5 @@
 import type { Connector, StreamDefinition } from '../../core/connector.ts';
+import { googleAdsDeclaration } from './declaration.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { createGoogleAdsCredentials, GoogleAdsClient } from './client.ts';
 import { GoogleAdsSourceConfig, type GoogleAdsAuth } from './config.ts';
@@ -7,9 +8,7 @@ import { googleAdsReportStreams } from './streams.ts';
 
 /** Google Ads (REST googleAds:searchStream): daily campaign delivery, cost and conversions. */
 export const googleAdsConnector: Connector<GoogleAdsSourceConfig> = {
-  type: 'google_ads',
-  configSchema: GoogleAdsSourceConfig,
-  tables: googleAdsReportStreams.map((s) => s.table),
+  ...googleAdsDeclaration,
 
   streams(config, { secrets, log }) {
     // Credentials are resolved lazily so `kpi validate` and the catalog never need them.

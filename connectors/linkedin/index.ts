@@ -1,4 +1,5 @@
 import type { Connector, StreamDefinition } from '../../core/connector.ts';
+import { linkedinDeclaration } from './declaration.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { LinkedinClient, resolveLinkedinCredentials } from './client.ts';
 import { LINKEDIN_DEFAULT_API_ROOT, LinkedinSourceConfig, type LinkedinAuth } from './config.ts';
@@ -8,9 +9,7 @@ import { adsLinkedinCampaignDaily, linkedinPrimaryKey } from './streams.ts';
 
 /** LinkedIn Marketing API (adAnalytics, pivot CAMPAIGN, DAILY): ad spend and results per campaign and UTC day. */
 export const linkedinConnector: Connector<LinkedinSourceConfig> = {
-  type: 'linkedin',
-  configSchema: LinkedinSourceConfig,
-  tables: [adsLinkedinCampaignDaily],
+  ...linkedinDeclaration,
 
   streams(config, { secrets, log }) {
     // Credentials are resolved lazily so `kpi validate` and the catalog never need them.

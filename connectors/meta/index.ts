@@ -1,4 +1,5 @@
 import type { Connector, StreamDefinition } from '../../core/connector.ts';
+import { metaDeclaration } from './declaration.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { MetaClient, readMetaAccessToken } from './client.ts';
 import { MetaSourceConfig, type MetaAuth } from './config.ts';
@@ -7,9 +8,7 @@ import { adsMetaCampaignDaily, adsMetaCampaignDailyPrimaryKey } from './streams.
 
 /** Meta (Facebook, Instagram) Marketing API insights: campaign × day delivery, spend and conversions. */
 export const metaConnector: Connector<MetaSourceConfig> = {
-  type: 'meta',
-  configSchema: MetaSourceConfig,
-  tables: [adsMetaCampaignDaily],
+  ...metaDeclaration,
 
   streams(config, { secrets, log }) {
     // The token is read lazily so `kpi validate` and the catalog never need credentials.

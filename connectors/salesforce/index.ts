@@ -1,10 +1,10 @@
 import type { Connector, StreamDefinition } from '../../core/connector.ts';
+import { salesforceDeclaration } from './declaration.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { SalesforceClient } from './client.ts';
 import { SalesforceSourceConfig, type SalesforceAuth } from './config.ts';
 import { readObject } from './read-object.ts';
-import { salesforceTables, tableOf } from './tables.ts';
-import { latestViewOf, salesforceViews } from './views.ts';
+import { tableOf } from './tables.ts';
 
 export { latestViewOf } from './views.ts';
 export { tableOf } from './tables.ts';
@@ -15,12 +15,7 @@ export { tableOf } from './tables.ts';
  * newest version per Id without the deleted ones.
  */
 export const salesforceConnector: Connector<SalesforceSourceConfig> = {
-  type: 'salesforce',
-  configSchema: SalesforceSourceConfig,
-  tables: salesforceTables,
-  views: salesforceViews,
-  tablesFor: (config) => config.objects.map(tableOf),
-  viewsFor: (config) => config.objects.map((object) => latestViewOf(object)),
+  ...salesforceDeclaration,
 
   streams(config, { secrets, log }) {
     // Sign-in happens lazily and once per source, so `kpi validate` and the catalog never need credentials.

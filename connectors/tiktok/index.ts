@@ -1,4 +1,5 @@
 import type { Connector, StreamDefinition } from '../../core/connector.ts';
+import { tiktokDeclaration } from './declaration.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { resolveAccessToken, TiktokClient } from './client.ts';
 import { TiktokSourceConfig, type TiktokAuth } from './config.ts';
@@ -12,9 +13,7 @@ import { tiktokCampaignDaily, tiktokPrimaryKey } from './streams.ts';
  * lookback re-reads it on the next runs.
  */
 export const tiktokConnector: Connector<TiktokSourceConfig> = {
-  type: 'tiktok',
-  configSchema: TiktokSourceConfig,
-  tables: [tiktokCampaignDaily],
+  ...tiktokDeclaration,
 
   streams(config, { secrets, log }) {
     // The token is read lazily so `kpi validate` and the catalog never need credentials.
