@@ -1,7 +1,6 @@
 import { isIsoDate } from '../../core/dates.ts';
 import { RecordError, shownValue } from '../../core/errors.ts';
 import type { Row } from '../../core/table/schema.ts';
-import { GoogleAdsRow } from './report.ts';
 
 /** Facts every row records besides what the API row carries. */
 export interface RowContext {
@@ -13,28 +12,34 @@ export interface RowContext {
 
 const microsPerUnit = 1_000_000;
 
-/** An int64 (decimal string on the wire); a missing one is zero, as proto3 JSON omits defaults. */
-export function toInt64(value: string | number | undefined, field: string): bigint {
-  if (value === undefined || value === '') return 0n;
+/** One message of a searchStream row (`customer`, `metrics`…): proto3 JSON, lowerCamelCase. */
+type Message = Readonly<Record<string, unknown>>;
+
+/** An int64 (decimal string on the wire; a plain integer is tolerated); a missing one is zero, as proto3 JSON omits defaults. */
+export function toInt64(value: unknown, field: string): bigint {
+  if (value === undefined || value === null || value === '') return 0n;
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new RecordError(`Google Ads ${field} is not an integer: ${JSON.stringify(value)}`, { field });
+    if (!Number.isSafeInteger(value)) throw new RecordError(`Google Ads ${field} is not an integer: ${shownValue(value)}`, { field });
     return BigInt(value);
   }
-  if (!/^-?\d+$/.test(value)) throw new RecordError(`Google Ads ${field} is not an int64: ${shownValue(value)}`, { field });
+  if (typeof value !== 'string' || !/^-?\d+$/.test(value)) throw new RecordError(`Google Ads ${field} is not an int64: ${shownValue(value)}`, { field });
   return BigInt(value);
 }
 
 /** A count small enough for a JS number (impressions, clicks). */
-export function toCount(value: string | number | undefined, field: string): number {
+export function toCount(value: unknown, field: string): number {
+  // Most counts are short decimal strings: read them as numbers, without a BigInt.
+  if (typeof value === 'string' && value.length < 16 && /^-?\d+$/.test(value)) return Number(value);
   const n = toInt64(value, field);
   if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) throw new RecordError(`Google Ads ${field} is out of range: ${n}`, { field });
   return Number(n);
 }
 
 /** A double (a number on the wire, or a numeric string); missing is zero. */
-export function toDouble(value: string | number | undefined, field: string): number {
-  if (value === undefined || value === '') return 0;
-  const n = typeof value === 'number' ? value : Number(value);
+export function toDouble(value: unknown, field: string): number {
+  if (value === undefined || value === null || value === '') return 0;
+  const n = typeof value === 'number' ? value
+    : typeof value === 'string' && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isFinite(n)) throw new RecordError(`Google Ads ${field} is not a finite number: ${shownValue(value)}`, { field });
   return n;
 }
@@ -56,35 +61,56 @@ function optional(value: string | undefined): string | null {
   return value === undefined || value === '' ? null : value;
 }
 
-/** A wire row checked against the searchStream contract; a field of the wrong type is a RecordError naming it. */
-export function toGoogleAdsRow(raw: unknown): GoogleAdsRow {
-  const parsed = GoogleAdsRow.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.join('.');
-  throw new RecordError(`Google Ads ${field || 'row'} is not as the contract says: ${issue.message}`, field ? { field } : {});
+/** A nested message of the row; absent is undefined, anything but an object a RecordError. */
+function messageOf(row: Message, key: string): Message | undefined {
+  const value = row[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new RecordError(`Google Ads ${key} is not an object: ${shownValue(value)}`, { field: key });
+  return value as Message;
 }
 
-/** One `FROM campaign … segments.date` row (as sent) → one `ads_google_campaign_daily` row. */
+/** A string field; absent is undefined, anything but a string a RecordError. */
+function textOf(message: Message | undefined, key: string, field: string): string | undefined {
+  const value = message?.[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new RecordError(`Google Ads ${field} is not a string: ${shownValue(value)}`, { field });
+  return value;
+}
+
+/** An id (int64): its decimal text, or undefined when absent. */
+function idOf(message: Message | undefined, field: string): string | undefined {
+  const value = message?.id;
+  return value === undefined || value === null ? undefined : toInt64(value, field).toString();
+}
+
+/**
+ * One `FROM campaign … segments.date` row, as sent, → one `ads_google_campaign_daily` row. Each field
+ * is checked as it is read (a RecordError names the one that breaks the contract): checking the row
+ * against a schema first, then reading it, took a ninth of the time of a 1M-row write.
+ */
 export function toCampaignDailyRow(raw: unknown, context: RowContext): Row {
-  const row = toGoogleAdsRow(raw);
-  const date = required(row.segments?.date, 'segments.date');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RecordError(`Google Ads row is not an object: ${shownValue(raw)}`);
+  const row = raw as Message;
+  const customer = messageOf(row, 'customer');
+  const campaign = messageOf(row, 'campaign');
+  const metrics = messageOf(row, 'metrics');
+  const date = required(textOf(messageOf(row, 'segments'), 'date', 'segments.date'), 'segments.date');
   if (!isIsoDate(date)) throw new RecordError(`Google Ads segments.date is not a YYYY-MM-DD date: ${JSON.stringify(date)}`, { field: 'segments.date' });
-  const costMicros = toInt64(row.metrics?.costMicros, 'metrics.costMicros');
+  const costMicros = toInt64(metrics?.costMicros, 'metrics.costMicros');
   return {
     date,
-    account_id: row.customer?.id === undefined ? context.customerId : String(row.customer.id),
-    account_name: optional(row.customer?.descriptiveName),
-    campaign_id: required(row.campaign?.id === undefined ? undefined : String(row.campaign.id), 'campaign.id'),
-    campaign_name: optional(row.campaign?.name),
-    campaign_status: optional(row.campaign?.status),
-    impressions: toCount(row.metrics?.impressions, 'metrics.impressions'),
-    clicks: toCount(row.metrics?.clicks, 'metrics.clicks'),
+    account_id: idOf(customer, 'customer.id') ?? context.customerId,
+    account_name: optional(textOf(customer, 'descriptiveName', 'customer.descriptiveName')),
+    campaign_id: required(idOf(campaign, 'campaign.id'), 'campaign.id'),
+    campaign_name: optional(textOf(campaign, 'name', 'campaign.name')),
+    campaign_status: optional(textOf(campaign, 'status', 'campaign.status')),
+    impressions: toCount(metrics?.impressions, 'metrics.impressions'),
+    clicks: toCount(metrics?.clicks, 'metrics.clicks'),
     spend: microsToUnits(costMicros),
-    conversions: toDouble(row.metrics?.conversions, 'metrics.conversions'),
-    conversions_value: toDouble(row.metrics?.conversionsValue, 'metrics.conversionsValue'),
-    currency: required(row.customer?.currencyCode, 'customer.currencyCode'),
-    time_zone: required(row.customer?.timeZone, 'customer.timeZone'),
+    conversions: toDouble(metrics?.conversions, 'metrics.conversions'),
+    conversions_value: toDouble(metrics?.conversionsValue, 'metrics.conversionsValue'),
+    currency: required(textOf(customer, 'currencyCode', 'customer.currencyCode'), 'customer.currencyCode'),
+    time_zone: required(textOf(customer, 'timeZone', 'customer.timeZone'), 'customer.timeZone'),
     source_id: context.sourceId,
     synced_at: context.syncedAt,
     cost_micros: costMicros,

@@ -10,7 +10,7 @@ export interface GoogleAdsReportStream {
   /** The GAQL `SELECT` fields (snake_case, as GAQL writes them). */
   readonly fields: readonly string[];
   readonly primaryKey: readonly string[];
-  /** Maps one wire row as sent (it checks the row itself; see toGoogleAdsRow). */
+  /** Maps one wire row as sent (it checks each field as it reads it). */
   readonly toRow: (raw: unknown, context: RowContext) => Row;
 }
 

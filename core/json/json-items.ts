@@ -11,6 +11,9 @@
  * out, so a client can retry it like `JSON.parse` would have failed.
  */
 
+/** Elements parsed at once when iterating: 32 API rows are about 15 kB of text. */
+const groupSize = 32;
+
 /** The elements of one JSON array inside a text, each parsed when iterated. */
 export class JsonItems implements Iterable<unknown> {
   readonly #text: Buffer;
@@ -26,8 +29,17 @@ export class JsonItems implements Iterable<unknown> {
 
   static readonly empty = new JsonItems(Buffer.alloc(0), new Int32Array(0), 0);
 
+  /**
+   * Every element, parsed in groups: the text from one element's start to a later one's end is
+   * itself a valid array body (the separators between are JSON), so a group is one decode and one
+   * JSON.parse — a sixth less time than one of each per element (measured; larger groups were slower).
+   */
   *[Symbol.iterator](): Iterator<unknown> {
-    for (let i = 0; i < this.length; i++) yield this.at(i);
+    for (let first = 0; first < this.length; first += groupSize) {
+      const last = Math.min(first + groupSize, this.length) - 1;
+      const group = JSON.parse(`[${this.#text.toString('utf8', this.#bounds[2 * first]!, this.#bounds[2 * last + 1]!)}]`) as unknown[];
+      for (const element of group) yield element;
+    }
   }
 
   /** Element i, parsed. A malformed element (the structure scan does not check every token) throws SyntaxError. */
