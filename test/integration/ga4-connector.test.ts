@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RunningSandbox, StreamDefinition } from '../../core/connector.ts';
+import type { StreamDefinition } from '../../core/connector.ts';
 import { addDays, eachDay } from '../../core/dates.ts';
 import { SourceError } from '../../core/errors.ts';
 import { LocalFolderStore } from '../../core/lake/local-folder-store.ts';
@@ -15,22 +15,17 @@ import { trafficFactsFor } from '../../connectors/ga4/sandbox/seed-data.ts';
 import { GA4_SANDBOX_ODDITIES, startGa4Sandbox, type RunningGa4Sandbox } from '../../connectors/ga4/sandbox/server.ts';
 import { rejectsTable } from '../../core/sync/rejects.ts';
 import { RecordingStore } from '../support/recording-store.ts';
-import { tempDirs } from '../support/temp-dir.ts';
+import { lakeFixture } from '../support/lake-fixture.ts';
 
 // The sandbox's "today" (a Friday); the seed data are a pure function of (seed 42, this date, day).
 const anchorDate = '2026-10-16';
 const seed = { seed: 42, anchorDate };
 const table = 'ga4_traffic_daily';
 
-const dirs = tempDirs('kpi-ga4-connector-');
-const sandboxes: RunningSandbox[] = [];
-const engines: DuckDbEngine[] = [];
+const fixture = lakeFixture('kpi-ga4-connector-');
 
-afterEach(async () => {
+afterEach(() => {
   vi.useRealTimers();
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await Promise.all(sandboxes.splice(0).map((s) => s.stop()));
-  await dirs.removeAll();
 });
 
 /** Σ over the seed data of a window: the rows GA4 reports and their sessions. */
@@ -43,7 +38,7 @@ function seedTotals(from: string, to: string): { rows: number; sessions: number 
 async function connectorSandbox(overrides: Record<string, unknown> = {}, secretOverride?: string) {
   const config = Ga4SourceConfig.parse({ id: 'web', type: 'ga4', propertyId: '123456789', sandbox: { seed: 42 }, ...overrides });
   const started = await ga4Connector.startSandbox!(config, { anchorDate });
-  sandboxes.push(started.sandbox);
+  fixture.afterTest(started.sandbox);
   const secretName = Object.keys(started.secrets)[0]!;
   const values = secretOverride === undefined ? started.secrets : { [secretName]: secretOverride };
   const secrets = new LayeredSecretStore(values, new LocalSecretStore({ env: {} }));
@@ -57,14 +52,11 @@ function trafficStream(streams: readonly StreamDefinition[]): StreamDefinition {
   return stream;
 }
 
-async function lake(): Promise<{ root: string; store: LocalFolderStore }> {
-  const root = await dirs.make();
-  return { root, store: new LocalFolderStore(root) };
-}
+const lake = fixture.lake;
 
 async function lakeTotals(root: string): Promise<{ rows: number; sessions: number; days: number; first: string | null; last: string | null; keys: number }> {
   const engine = await DuckDbEngine.open({ lakeRoot: root, tables: ga4Connector.tables });
-  engines.push(engine);
+  fixture.afterTest(engine);
   const [row] = await engine.query(
     `SELECT count(*) AS rows, coalesce(sum(sessions), 0) AS sessions, count(DISTINCT dt) AS days, min(dt) AS first, max(dt) AS last,
             count(DISTINCT (date, channel_group, source, medium, campaign)) AS keys
@@ -196,7 +188,7 @@ describe('GA4 connector through syncStream into a local lake', () => {
       // The hourly budget resets on the clock hour: pin Date so a run never straddles one.
       vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-10-16T03:15:00Z') });
       const sandbox = await startGa4Sandbox({ anchorDate, seed: 42, accessToken: 'quota-test-token', quota: { tokensPerHour } });
-      sandboxes.push(sandbox);
+      fixture.afterTest(sandbox);
       const config = Ga4SourceConfig.parse({
         id: 'web', type: 'ga4', propertyId: sandbox.propertyId, endpoint: sandbox.url,
         auth: { type: 'access_token', secret: 'ga4/web-token' }, chunkDays: 30, quotaReserveTokens,
@@ -272,7 +264,7 @@ describe('GA4 rows with odd values', () => {
   it('coerces what the contract allows, quarantines the rest in _rejects with the raw row, and loses nothing on a re-read', async () => {
     // Prepare: about one row in 3 carries one of GA4_SANDBOX_ODDITIES, chosen by its dimensions
     const sandbox = await startGa4Sandbox({ ...seed, accessToken: 'odd-token', oddValues: 3 });
-    sandboxes.push(sandbox);
+    fixture.afterTest(sandbox);
     const config = Ga4SourceConfig.parse({
       id: 'web', type: 'ga4', propertyId: sandbox.propertyId, endpoint: sandbox.url, chunkDays: 7, auth: { type: 'access_token', secret: 'ga4' },
     });
@@ -296,7 +288,7 @@ describe('GA4 rows with odd values', () => {
     expect(rerun).toMatchObject({ rows: reportRows - expectedRejects, rejected: expectedRejects });
     expect((await lakeTotals(root)).rows).toBe(reportRows - expectedRejects);
     const engine = await DuckDbEngine.open({ lakeRoot: root, tables: [...ga4Connector.tables, rejectsTable] });
-    engines.push(engine);
+    fixture.afterTest(engine);
     const rejects = await engine.query(`SELECT run_id, field, reason, raw_payload FROM "_rejects" ORDER BY run_id, reason`);
     expect(rejects).toHaveLength(2 * expectedRejects);
     expect(new Set(rejects.map((r) => r.field))).toEqual(new Set(['date', 'sessions']));

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StreamDefinition } from '../../core/connector.ts';
 import { eachDay } from '../../core/dates.ts';
 import { SourceError } from '../../core/errors.ts';
@@ -13,7 +13,7 @@ import { googleAdsConnector } from '../../connectors/google-ads/index.ts';
 import { campaignFactsFor } from '../../connectors/google-ads/sandbox/seed-data.ts';
 import { rejectsTable } from '../../core/sync/rejects.ts';
 import { GOOGLE_ADS_SANDBOX_ODDITIES, startGoogleAdsSandbox, type GoogleAdsSandboxOptions, type RunningGoogleAdsSandbox } from '../../connectors/google-ads/sandbox/server.ts';
-import { tempDirs } from '../support/temp-dir.ts';
+import { lakeFixture } from '../support/lake-fixture.ts';
 
 // The sandbox's "today" (a Friday); the seed data are a pure function of (seed 42, this date, day).
 const anchorDate = '2026-11-20';
@@ -21,15 +21,7 @@ const seed = { seed: 42, anchorDate };
 const table = 'ads_google_campaign_daily';
 const customers = ['1234567890', '9876543210'];
 
-const dirs = tempDirs('kpi-google-ads-connector-');
-const sandboxes: RunningGoogleAdsSandbox[] = [];
-const engines: DuckDbEngine[] = [];
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await Promise.all(sandboxes.splice(0).map((s) => s.stop()));
-  await dirs.removeAll();
-});
+const fixture = lakeFixture('kpi-google-ads-connector-');
 
 interface Totals { rows: number; impressions: number; clicks: number; spend: number; costMicros: number; conversions: number }
 
@@ -48,7 +40,7 @@ async function connectorSandbox(overrides: Record<string, unknown> = {}, secretO
   const config = GoogleAdsSourceConfig.parse({ id: 'google', type: 'google_ads', customerIds: ['123-456-7890', '987-654-3210'], sandbox: { seed: 42 }, ...overrides });
   const started = await googleAdsConnector.startSandbox!(config, { anchorDate });
   const sandbox = started.sandbox as RunningGoogleAdsSandbox;
-  sandboxes.push(sandbox);
+  fixture.afterTest(sandbox);
   const secretName = Object.keys(started.secrets)[0]!;
   const values = secretOverride === undefined ? started.secrets : { [secretName]: secretOverride };
   const secrets = new LayeredSecretStore(values, new LocalSecretStore({ env: {} }));
@@ -58,7 +50,7 @@ async function connectorSandbox(overrides: Record<string, unknown> = {}, secretO
 /** A sandbox started directly (paging, throttling and quota options) and a source pointed at it. */
 async function directSandbox(options: GoogleAdsSandboxOptions, overrides: Record<string, unknown> = {}, log: Logger = silentLogger) {
   const sandbox = await startGoogleAdsSandbox({ anchorDate, seed: 42, accessToken: 'direct-test-token', ...options });
-  sandboxes.push(sandbox);
+  fixture.afterTest(sandbox);
   const config = GoogleAdsSourceConfig.parse({
     id: 'google', type: 'google_ads', customerIds: customers, endpoint: sandbox.url,
     auth: { type: 'access_token', secret: 'google-ads/token' }, ...overrides,
@@ -73,14 +65,11 @@ function onlyStream(streams: readonly StreamDefinition[]): StreamDefinition {
   return stream;
 }
 
-async function lake(): Promise<{ root: string; store: LocalFolderStore }> {
-  const root = await dirs.make();
-  return { root, store: new LocalFolderStore(root) };
-}
+const lake = fixture.lake;
 
 async function lakeTotals(root: string): Promise<Totals & { days: number; first: string | null; last: string | null; keys: number }> {
   const engine = await DuckDbEngine.open({ lakeRoot: root, tables: googleAdsConnector.tables });
-  engines.push(engine);
+  fixture.afterTest(engine);
   const [row] = await engine.query(
     `SELECT count(*) AS rows, coalesce(sum(impressions), 0) AS impressions, coalesce(sum(clicks), 0) AS clicks,
             coalesce(sum(spend), 0) AS spend, coalesce(sum(cost_micros), 0) AS cost_micros, coalesce(sum(conversions), 0) AS conversions,
@@ -220,7 +209,7 @@ describe('Google Ads connector through syncStream into a local lake', () => {
       expect(await store.list(`raw/${table}/`)).toEqual([...eachDay(from, to)].map((d) => `raw/${table}/dt=${d}/google.parquet`));
       expect(sandbox.requestCount()).toBe(2);
       const engine = await DuckDbEngine.open({ lakeRoot: root, tables: googleAdsConnector.tables });
-      engines.push(engine);
+      fixture.afterTest(engine);
       const perDay = await engine.query(
         `SELECT dt, count(DISTINCT account_id) AS accounts, count(*) AS rows, sum(clicks) AS clicks
            FROM ads_google_campaign_daily GROUP BY dt ORDER BY dt`,
@@ -283,7 +272,7 @@ describe('Google Ads rows with odd values', () => {
     expect(rerun).toMatchObject({ rows: allRows - expectedRejects, rejected: expectedRejects });
     expect((await lakeTotals(root)).rows).toBe(allRows - expectedRejects);
     const engine = await DuckDbEngine.open({ lakeRoot: root, tables: [...googleAdsConnector.tables, rejectsTable] });
-    engines.push(engine);
+    fixture.afterTest(engine);
     const rejects = await engine.query(`SELECT run_id, field, reason, raw_payload FROM "_rejects" WHERE run_id = 'run1' ORDER BY reason`);
     expect(rejects).toHaveLength(expectedRejects);
     expect(new Set(rejects.map((r) => r.field))).toEqual(new Set(['segments.date', 'metrics.impressions']));

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StreamDefinition } from '../../core/connector.ts';
 import { eachDay } from '../../core/dates.ts';
 import { SourceError } from '../../core/errors.ts';
@@ -17,7 +17,7 @@ import {
   LINKEDIN_SANDBOX_ODDITIES, linkedinSandboxOddity, startLinkedinSandbox, type LinkedinSandboxOptions, type RunningLinkedinSandbox,
 } from '../../connectors/linkedin/sandbox/server.ts';
 import { rejectsTable } from '../../core/sync/rejects.ts';
-import { tempDirs } from '../support/temp-dir.ts';
+import { lakeFixture } from '../support/lake-fixture.ts';
 
 // The sandbox's "today" (a Friday, UTC); the seed data are a pure function of (seed 42, this date, campaign, day).
 const anchorDate = '2026-11-20';
@@ -38,15 +38,7 @@ const apacAccount: LinkedinSandboxAccount = {
   ],
 };
 
-const dirs = tempDirs('kpi-linkedin-connector-');
-const sandboxes: RunningLinkedinSandbox[] = [];
-const engines: DuckDbEngine[] = [];
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await Promise.all(sandboxes.splice(0).map((s) => s.stop()));
-  await dirs.removeAll();
-});
+const fixture = lakeFixture('kpi-linkedin-connector-');
 
 interface Totals {
   rows: number;
@@ -70,7 +62,7 @@ function seedTotals(from: string, to: string, accounts: readonly LinkedinSandbox
 
 async function sandbox(options: LinkedinSandboxOptions = {}): Promise<RunningLinkedinSandbox> {
   const started = await startLinkedinSandbox({ anchorDate, seed: 42, ...options });
-  sandboxes.push(started);
+  fixture.afterTest(started);
   return started;
 }
 
@@ -85,14 +77,11 @@ function streamFor(running: RunningLinkedinSandbox, secret: unknown, overrides: 
   return stream!;
 }
 
-async function lake(): Promise<{ root: string; store: LocalFolderStore }> {
-  const root = await dirs.make();
-  return { root, store: new LocalFolderStore(root) };
-}
+const lake = fixture.lake;
 
 async function openEngine(root: string): Promise<DuckDbEngine> {
   const engine = await DuckDbEngine.open({ lakeRoot: root, tables: linkedinConnector.tables });
-  engines.push(engine);
+  fixture.afterTest(engine);
   return engine;
 }
 
@@ -401,7 +390,7 @@ describe('LinkedIn connector through syncStream into a local lake', () => {
       // Prepare
       const config = LinkedinSourceConfig.parse({ id: sourceId, type: 'linkedin', accountIds: ['urn:li:sponsoredAccount:512345678'], sandbox: { seed: 42 } });
       const started = await linkedinConnector.startSandbox!(config, { anchorDate });
-      sandboxes.push(started.sandbox as RunningLinkedinSandbox);
+      fixture.afterTest(started.sandbox as RunningLinkedinSandbox);
       const secrets = new LayeredSecretStore(started.secrets, new LocalSecretStore({ env: {} }));
       const [stream] = linkedinConnector.streams(started.config, { secrets, log: silentLogger });
       const { root, store } = await lake();
@@ -450,7 +439,7 @@ describe('LinkedIn elements with odd values', () => {
     expect(rerun).toMatchObject({ status: 'ok', rows: kept.length, rejected: expectedRejects });
     expect(await lakeTotals(root)).toMatchObject({ ...expectedTotals, days: 28, keys: kept.length });
     const engine = await DuckDbEngine.open({ lakeRoot: root, tables: [...linkedinConnector.tables, rejectsTable] });
-    engines.push(engine);
+    fixture.afterTest(engine);
     const rejects = await engine.query(`SELECT source_id, stream, run_id, field, reason, raw_payload FROM "_rejects" ORDER BY run_id, reason`);
     expect(rejects).toHaveLength(2 * expectedRejects);
     expect(new Set(rejects.map((r) => `${String(r.source_id)}/${String(r.stream)}`))).toEqual(new Set([`${sourceId}/${table}`]));

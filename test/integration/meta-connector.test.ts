@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningSandbox, StreamDefinition } from '../../core/connector.ts';
+import { describe, expect, it } from 'vitest';
+import type { StreamDefinition } from '../../core/connector.ts';
 import { addDays, daysBetween, eachDay } from '../../core/dates.ts';
 import { SourceError } from '../../core/errors.ts';
 import { LocalFolderStore } from '../../core/lake/local-folder-store.ts';
@@ -14,21 +14,13 @@ import { MetaSourceConfig } from '../../connectors/meta/config.ts';
 import { metaConnector } from '../../connectors/meta/index.ts';
 import { campaignFactsFor, sandboxCampaigns } from '../../connectors/meta/sandbox/seed-data.ts';
 import { META_SANDBOX_ODDITIES, startMetaSandbox, type MetaSandboxOptions, type RunningMetaSandbox } from '../../connectors/meta/sandbox/server.ts';
-import { tempDirs } from '../support/temp-dir.ts';
+import { lakeFixture } from '../support/lake-fixture.ts';
 
 // The sandbox's "today" (a Friday); the seed data are a pure function of (seed 42, this date, accounts, day).
 const anchorDate = '2026-10-16';
 const table = 'ads_meta_campaign_daily';
 
-const dirs = tempDirs('kpi-meta-connector-');
-const sandboxes: RunningSandbox[] = [];
-const engines: DuckDbEngine[] = [];
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await Promise.all(sandboxes.splice(0).map((s) => s.stop()));
-  await dirs.removeAll();
-});
+const fixture = lakeFixture('kpi-meta-connector-');
 
 interface Totals {
   rows: number;
@@ -78,7 +70,7 @@ async function metaSource(options: {
   sandbox?: MetaSandboxOptions; config?: Record<string, unknown>; token?: string; log?: Logger;
 } = {}): Promise<{ sandbox: RunningMetaSandbox; stream: StreamDefinition; config: MetaSourceConfig }> {
   const sandbox = await startMetaSandbox({ anchorDate, seed: 42, accessToken: 'meta-test-token', ...options.sandbox });
-  sandboxes.push(sandbox);
+  fixture.afterTest(sandbox);
   const overrides = options.config ?? {};
   const config = MetaSourceConfig.parse({
     id: 'social', type: 'meta', accountIds: sandbox.accountIds, endpoint: sandbox.url,
@@ -91,14 +83,11 @@ async function metaSource(options: {
   return { sandbox, stream: stream!, config };
 }
 
-async function lake(): Promise<{ root: string; store: LocalFolderStore }> {
-  const root = await dirs.make();
-  return { root, store: new LocalFolderStore(root) };
-}
+const lake = fixture.lake;
 
 async function engineFor(root: string): Promise<DuckDbEngine> {
   const engine = await DuckDbEngine.open({ lakeRoot: root, tables: metaConnector.tables });
-  engines.push(engine);
+  fixture.afterTest(engine);
   return engine;
 }
 
@@ -135,7 +124,7 @@ describe('Meta connector through syncStream into a local lake', () => {
     // 14 days in two 7-day chunks → 7 rows per account and chunk → 2 pages each.
     const config = MetaSourceConfig.parse({ id: 'social', type: 'meta', accountIds: ['act_1111111111', '2222222222'], sandbox: { seed: 42 }, pageSize: 5, chunkDays: 7 });
     const started = await metaConnector.startSandbox!(config, { anchorDate });
-    sandboxes.push(started.sandbox);
+    fixture.afterTest(started.sandbox);
     const sandbox = started.sandbox as RunningMetaSandbox;
     const secrets = new LayeredSecretStore(started.secrets, new LocalSecretStore({ env: {} }));
     const [stream] = metaConnector.streams(started.config, { secrets, log: silentLogger });
@@ -498,7 +487,7 @@ describe('Meta rows with odd values', () => {
       impressions: kept.reduce((sum, f) => sum + (f.oddity?.name === 'metrics and actions left out' ? 0 : f.fact.impressions), 0),
     });
     const engine = await DuckDbEngine.open({ lakeRoot: root, tables: [...metaConnector.tables, rejectsTable] });
-    engines.push(engine);
+    fixture.afterTest(engine);
     const [names] = await engine.query(
       `SELECT count(*) FILTER (WHERE campaign_name LIKE '%🎉 한글 캠페인') AS korean, max(length(campaign_name)) AS longest,
               count(DISTINCT account_id) AS accounts

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StreamDefinition } from '../../core/connector.ts';
 import { SourceError } from '../../core/errors.ts';
 import { LocalFolderStore } from '../../core/lake/local-folder-store.ts';
@@ -15,7 +15,7 @@ import { tableNameOf } from '../../connectors/salesforce/names.ts';
 import type { SandboxObjectName } from '../../connectors/salesforce/sandbox/describe.ts';
 import { seedRecordCounts, type SandboxRecord } from '../../connectors/salesforce/sandbox/seed-data.ts';
 import { startSalesforceSandbox, type RunningSalesforceSandbox, type SalesforceSandboxOptions } from '../../connectors/salesforce/sandbox/server.ts';
-import { tempDirs } from '../support/temp-dir.ts';
+import { lakeFixture } from '../support/lake-fixture.ts';
 
 // The sandbox's "today"; 45 days of seeded history keep each full sync around a second.
 const anchorDate = '2026-10-16';
@@ -23,19 +23,11 @@ const seed = { seed: 42, anchorDate, historyDays: 45 };
 const objects: readonly SandboxObjectName[] = ['Lead', 'Contact', 'Account', 'Opportunity', 'OpportunityHistory', 'Campaign', 'CampaignMember', 'User'];
 const secretName = 'sf/crm';
 
-const dirs = tempDirs('kpi-salesforce-connector-');
-const sandboxes: RunningSalesforceSandbox[] = [];
-const engines: DuckDbEngine[] = [];
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await Promise.all(sandboxes.splice(0).map((s) => s.stop()));
-  await dirs.removeAll();
-});
+const fixture = lakeFixture('kpi-salesforce-connector-');
 
 async function sandbox(options: SalesforceSandboxOptions = {}): Promise<RunningSalesforceSandbox> {
   const started = await startSalesforceSandbox({ ...seed, ...options });
-  sandboxes.push(started);
+  fixture.afterTest(started);
   return started;
 }
 
@@ -51,10 +43,7 @@ function streamsFor(config: SalesforceSourceConfig, secret: unknown, log: Logger
   return salesforceConnector.streams(config, { secrets, log });
 }
 
-async function lake(): Promise<{ root: string; store: LocalFolderStore }> {
-  const root = await dirs.make();
-  return { root, store: new LocalFolderStore(root) };
-}
+const lake = fixture.lake;
 
 async function syncAll(store: LocalFolderStore, streams: readonly StreamDefinition[], runId: string): Promise<StreamSyncResult[]> {
   const results: StreamSyncResult[] = [];
@@ -66,7 +55,7 @@ async function syncAll(store: LocalFolderStore, streams: readonly StreamDefiniti
 
 async function engineFor(root: string): Promise<DuckDbEngine> {
   const engine = await DuckDbEngine.open({ lakeRoot: root, tables: salesforceConnector.tables, views: salesforceConnector.views });
-  engines.push(engine);
+  fixture.afterTest(engine);
   return engine;
 }
 
@@ -369,7 +358,7 @@ describe('Salesforce connector through syncStream into a local lake (jsforce aga
 
     // Act
     const started = await salesforceConnector.startSandbox!(base, { anchorDate });
-    sandboxes.push(started.sandbox as RunningSalesforceSandbox);
+    fixture.afterTest(started.sandbox as RunningSalesforceSandbox);
     const { store } = await lake();
     const [user] = await syncAll(store, streamsFor(started.config, started.secrets[`sandbox/crm`]), 'run1');
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StreamDefinition } from '../../core/connector.ts';
 import { LocalFolderStore } from '../../core/lake/local-folder-store.ts';
 import { readStreamState } from '../../core/lake/state-store.ts';
@@ -16,26 +16,18 @@ import type { SandboxRecord } from '../../connectors/salesforce/sandbox/seed-dat
 import {
   SALESFORCE_SANDBOX_ODDITIES, salesforceSandboxOddity, startSalesforceSandbox, type RunningSalesforceSandbox, type SalesforceOddity,
 } from '../../connectors/salesforce/sandbox/server.ts';
-import { tempDirs } from '../support/temp-dir.ts';
+import { lakeFixture } from '../support/lake-fixture.ts';
 
 // The sandbox's "today"; 45 days of seeded history; about one record in 3 carries an oddity.
 const anchorDate = '2026-10-16';
 const every = 3;
 const objects: readonly SandboxObjectName[] = ['Lead', 'Contact', 'Account', 'Opportunity', 'OpportunityHistory', 'Campaign', 'CampaignMember', 'User'];
 
-const dirs = tempDirs('kpi-salesforce-odd-');
-const sandboxes: RunningSalesforceSandbox[] = [];
-const engines: DuckDbEngine[] = [];
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await Promise.all(sandboxes.splice(0).map((s) => s.stop()));
-  await dirs.removeAll();
-});
+const fixture = lakeFixture('kpi-salesforce-odd-');
 
 async function oddSandbox(): Promise<RunningSalesforceSandbox> {
   const started = await startSalesforceSandbox({ seed: 42, anchorDate, historyDays: 45, oddValues: every });
-  sandboxes.push(started);
+  fixture.afterTest(started);
   return started;
 }
 
@@ -48,10 +40,7 @@ function streamsFor(sf: RunningSalesforceSandbox, overrides: Record<string, unkn
   return salesforceConnector.streams(config, { secrets, log: silentLogger });
 }
 
-async function lake(): Promise<{ root: string; store: LocalFolderStore }> {
-  const root = await dirs.make();
-  return { root, store: new LocalFolderStore(root) };
-}
+const lake = fixture.lake;
 
 async function syncAll(store: LocalFolderStore, streams: readonly StreamDefinition[], runId: string): Promise<Record<string, StreamSyncResult>> {
   const results: Record<string, StreamSyncResult> = {};
@@ -63,7 +52,7 @@ async function syncAll(store: LocalFolderStore, streams: readonly StreamDefiniti
 
 async function engineFor(root: string): Promise<DuckDbEngine> {
   const engine = await DuckDbEngine.open({ lakeRoot: root, tables: [...salesforceConnector.tables, rejectsTable], views: salesforceConnector.views });
-  engines.push(engine);
+  fixture.afterTest(engine);
   return engine;
 }
 

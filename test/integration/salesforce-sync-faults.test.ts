@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StreamDefinition } from '../../core/connector.ts';
 import { LocalFolderStore } from '../../core/lake/local-folder-store.ts';
 import { silentLogger } from '../../core/log.ts';
@@ -13,21 +13,13 @@ import { salesforceConnector } from '../../connectors/salesforce/index.ts';
 import { readObject } from '../../connectors/salesforce/read-object.ts';
 import { startSalesforceSandbox, type RunningSalesforceSandbox } from '../../connectors/salesforce/sandbox/server.ts';
 import { parseFaultPlan, type InjectedFault } from '../../connectors/sandbox-kit/faults.ts';
-import { tempDirs } from '../support/temp-dir.ts';
+import { lakeFixture } from '../support/lake-fixture.ts';
 
 // Whole syncs (describe, count, REST queryAll pages or a Bulk 2.0 job, lake writes, cursors) under
 // body and token-endpoint faults end with exactly the rows of a clean sync of the same org.
 const seed = { seed: 42, anchorDate: '2026-10-16', historyDays: 45 };
 const fastRetry: RetryPolicy = { attempts: 6, baseDelayMs: 1, maxDelayMs: 5, maxTotalWaitMs: 60_000 };
-const dirs = tempDirs('kpi-salesforce-sync-faults-');
-const sandboxes: RunningSalesforceSandbox[] = [];
-const engines: DuckDbEngine[] = [];
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await Promise.all(sandboxes.splice(0).map((s) => s.stop()));
-  await dirs.removeAll();
-});
+const fixture = lakeFixture('kpi-salesforce-sync-faults-');
 
 interface Setup {
   readonly objects: readonly string[];
@@ -58,7 +50,7 @@ function streamsFor(sf: RunningSalesforceSandbox, setup: Setup, waits: number[])
 
 /** Syncs every stream into a new lake and returns each raw table's rows (all but synced_at), ordered. */
 async function syncedRows(sf: RunningSalesforceSandbox, setup: Setup, waits: number[] = []): Promise<Record<string, QueryRow[]>> {
-  const root = await dirs.make();
+  const root = await fixture.dirs.make();
   const store = new LocalFolderStore(root);
   const streams = streamsFor(sf, setup, waits);
   for (const stream of streams) {
@@ -66,7 +58,7 @@ async function syncedRows(sf: RunningSalesforceSandbox, setup: Setup, waits: num
     expect(result.status).toBe('ok');
   }
   const engine = await DuckDbEngine.open({ lakeRoot: root, tables: salesforceConnector.tables, views: salesforceConnector.views });
-  engines.push(engine);
+  fixture.afterTest(engine);
   const rows: Record<string, QueryRow[]> = {};
   for (const { table } of streams) rows[table.name] = await engine.query(`SELECT * EXCLUDE (synced_at) FROM ${table.name} ORDER BY id, system_modstamp`);
   return rows;
@@ -75,7 +67,7 @@ async function syncedRows(sf: RunningSalesforceSandbox, setup: Setup, waits: num
 async function sandbox(faults?: string): Promise<{ sf: RunningSalesforceSandbox; injected: InjectedFault[] }> {
   const injected: InjectedFault[] = [];
   const sf = await startSalesforceSandbox({ ...seed, ...(faults ? { faults: { ...parseFaultPlan(faults), onFault: (f) => injected.push(f) } } : {}) });
-  sandboxes.push(sf);
+  fixture.afterTest(sf);
   return { sf, injected };
 }
 

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningSandbox, StreamDefinition } from '../../core/connector.ts';
+import { describe, expect, it } from 'vitest';
+import type { StreamDefinition } from '../../core/connector.ts';
 import { daysBetween, eachDay } from '../../core/dates.ts';
 import { SourceError } from '../../core/errors.ts';
 import { LocalFolderStore } from '../../core/lake/local-folder-store.ts';
@@ -15,22 +15,14 @@ import {
   TIKTOK_SANDBOX_ODDITIES, startTiktokSandbox, tiktokSandboxOddity, type RunningTiktokSandbox, type SandboxRequestRecord, type TiktokSandboxOptions,
 } from '../../connectors/tiktok/sandbox/server.ts';
 import { rejectsTable } from '../../core/sync/rejects.ts';
-import { tempDirs } from '../support/temp-dir.ts';
+import { lakeFixture } from '../support/lake-fixture.ts';
 
 // The sandbox's "today" (a Friday); the seed data are a pure function of (seed 42, this date, advertiser, day).
 const anchorDate = '2026-10-16';
 const table = 'ads_tiktok_campaign_daily';
 const secondAdvertiser = '7123456789012345679';
 
-const dirs = tempDirs('kpi-tiktok-connector-');
-const sandboxes: RunningSandbox[] = [];
-const engines: DuckDbEngine[] = [];
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await Promise.all(sandboxes.splice(0).map((s) => s.stop()));
-  await dirs.removeAll();
-});
+const fixture = lakeFixture('kpi-tiktok-connector-');
 
 interface Totals {
   rows: number;
@@ -53,7 +45,7 @@ function seedTotals(from: string, to: string, advertiserIds: readonly string[] =
 
 async function lakeTotals(root: string): Promise<Totals & { days: number; first: string | null; last: string | null; keys: number }> {
   const engine = await DuckDbEngine.open({ lakeRoot: root, tables: tiktokConnector.tables });
-  engines.push(engine);
+  fixture.afterTest(engine);
   const [row] = await engine.query(
     `SELECT count(*) AS rows, coalesce(sum(spend), 0) AS spend, coalesce(sum(clicks), 0) AS clicks, coalesce(sum(impressions), 0) AS impressions,
             coalesce(sum(conversions), 0) AS conversions, coalesce(sum(conversions_value), 0) AS value,
@@ -76,7 +68,7 @@ function onlyStream(streams: readonly StreamDefinition[]): StreamDefinition {
 async function connectorSandbox(overrides: Record<string, unknown> = {}, secretOverride?: string) {
   const config = TiktokSourceConfig.parse({ id: 'tiktok_ads', type: 'tiktok', sandbox: { seed: 42 }, ...overrides });
   const started = await tiktokConnector.startSandbox!(config, { anchorDate });
-  sandboxes.push(started.sandbox);
+  fixture.afterTest(started.sandbox);
   const secretName = Object.keys(started.secrets)[0]!;
   const values = secretOverride === undefined ? started.secrets : { [secretName]: secretOverride };
   const secrets = new LayeredSecretStore(values, new LocalSecretStore({ env: {} }));
@@ -87,7 +79,7 @@ async function connectorSandbox(overrides: Record<string, unknown> = {}, secretO
 /** A sandbox started directly (for its fault options) and a source config pointed at it. */
 async function directSandbox(sandboxOptions: TiktokSandboxOptions, overrides: Record<string, unknown> = {}, secretValue?: string) {
   const sandbox = await startTiktokSandbox({ anchorDate, seed: 42, ...sandboxOptions });
-  sandboxes.push(sandbox);
+  fixture.afterTest(sandbox);
   const config = TiktokSourceConfig.parse({
     id: 'tiktok_ads', type: 'tiktok', advertiserIds: sandbox.advertisers.map((a) => a.advertiserId), endpoint: sandbox.url,
     auth: { type: 'access_token', secret: 'tiktok/ads-token' }, ...overrides,
@@ -96,10 +88,7 @@ async function directSandbox(sandboxOptions: TiktokSandboxOptions, overrides: Re
   return { sandbox, config, stream: onlyStream(tiktokConnector.streams(config, { secrets, log: silentLogger })) };
 }
 
-async function lake(): Promise<{ root: string; store: LocalFolderStore }> {
-  const root = await dirs.make();
-  return { root, store: new LocalFolderStore(root) };
-}
+const lake = fixture.lake;
 
 function sync(store: LocalFolderStore, stream: StreamDefinition, lastCompleteDay: string, initialFrom: string): Promise<StreamSyncResult> {
   return syncStream({ store, sourceId: 'tiktok_ads', stream, runId: 'run1', lastCompleteDay, initialFrom, log: silentLogger });
@@ -149,7 +138,7 @@ describe('TikTok connector through syncStream into a local lake', () => {
 
     // Assess
     const engine = await DuckDbEngine.open({ lakeRoot: root, tables: tiktokConnector.tables });
-    engines.push(engine);
+    fixture.afterTest(engine);
     const rows = await engine.query(
       `SELECT CAST(date AS VARCHAR) AS date, account_id, account_name, campaign_id, campaign_name, campaign_status, impressions, clicks, spend,
               conversions, conversions_value, currency, time_zone, source_id
@@ -333,7 +322,7 @@ describe('TikTok rows with odd values', () => {
     const keptDays = [...new Set(kept.map((r) => r.fact.date))].sort();
     expect(await lakeTotals(root)).toEqual({ ...expectedTotals, days: keptDays.length, first: keptDays[0], last: keptDays.at(-1), keys: kept.length });
     const engine = await DuckDbEngine.open({ lakeRoot: root, tables: [...tiktokConnector.tables, rejectsTable] });
-    engines.push(engine);
+    fixture.afterTest(engine);
     const rejects = await engine.query(`SELECT source_id, stream, run_id, field, reason, raw_payload FROM "_rejects" ORDER BY run_id, reason`);
     expect(rejects).toHaveLength(2 * expectedRejects);
     expect(rejects.filter((r) => r.run_id === 'run1')).toHaveLength(expectedRejects);
