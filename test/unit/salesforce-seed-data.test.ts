@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { shopCampaigns } from '../../connectors/sandbox-kit/shop-story.ts';
+import { caseSafeId } from '../../connectors/salesforce/mappers.ts';
 import {
-  advanceWorld, buildSalesforceWorld, caseSafeId, newestModstamp, recycleBinDays, salesforceId, seedRecordCounts, type SandboxRecord,
+  advanceWorld, buildSalesforceWorld, newestModstamp, recycleBinDays, salesforceId, seedRecordCounts, type SandboxRecord,
 } from '../../connectors/salesforce/sandbox/seed-data.ts';
 
 const options = { seed: 42, anchorDate: '2026-10-16' };

@@ -26,6 +26,7 @@ import { addDays, eachDay, isoWeekday } from '../../../core/dates.ts';
 import { between, jitter, randomCount, rngFor } from '../../sandbox-kit/seeded-random.ts';
 import { shopCampaigns, trendFactor } from '../../sandbox-kit/shop-story.ts';
 import { keyPrefixes, sandboxObjectNames, type SandboxObjectName } from './describe.ts';
+import { caseSafeId } from '../mappers.ts';
 
 export type FieldValue = string | number | boolean | null;
 /** A record by field API name: datetimes as ISO `…Z`, dates as YYYY-MM-DD, currency in KRW. */
@@ -91,20 +92,6 @@ export function salesforceId(object: SandboxObjectName, serial: number): string 
     n = Math.floor(n / 62);
   }
   return caseSafeId(`${keyPrefixes[object]}Kp0${digits}`);
-}
-
-/** A 15-character Id + its 3-character case-safe suffix (one letter per 5 characters, a bit per upper-case letter). */
-export function caseSafeId(id15: string): string {
-  let suffix = '';
-  for (let block = 0; block < 3; block++) {
-    let flags = 0;
-    for (let i = 0; i < 5; i++) {
-      const c = id15[block * 5 + i]!;
-      if (c >= 'A' && c <= 'Z') flags |= 1 << i;
-    }
-    suffix += 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345'[flags]!;
-  }
-  return id15 + suffix;
 }
 
 // ---------------------------------------------------------------------------------------------
