@@ -36,7 +36,7 @@ export const ga4Connector: Connector<Ga4SourceConfig> = {
   async startSandbox(config, { anchorDate }) {
     // Loaded only here: the sandbox (seeded data, HTTP server) is local-only and never bundled into a Lambda.
     const { startGa4Sandbox } = await import('./sandbox/server.ts');
-    const sandbox = await startGa4Sandbox({ seed: config.sandbox?.seed ?? 42, anchorDate, propertyId: config.propertyId });
+    const sandbox = await startGa4Sandbox({ seed: config.sandbox?.seed ?? 42, oddValues: config.sandbox?.oddValues ?? 0, anchorDate, propertyId: config.propertyId });
     // The sandbox's bearer token travels as a secret, like a real credential, and never reaches disk.
     const secret = `sandbox/${config.id}`;
     return {

@@ -39,6 +39,7 @@ export const googleAdsConnector: Connector<GoogleAdsSourceConfig> = {
     const { startGoogleAdsSandbox } = await import('./sandbox/server.ts');
     const sandbox = await startGoogleAdsSandbox({
       seed: config.sandbox?.seed ?? 42,
+      oddValues: config.sandbox?.oddValues ?? 0,
       anchorDate,
       ...(config.loginCustomerId ? { managerCustomerId: config.loginCustomerId } : {}),
     });

@@ -38,7 +38,7 @@ export const linkedinConnector: Connector<LinkedinSourceConfig> = {
   async startSandbox(config, { anchorDate }) {
     // Loaded only here: the sandbox (seeded data, HTTP server) is local-only and never bundled into a Lambda.
     const [{ startLinkedinSandbox }, { defaultLinkedinSandboxAccount }] = await Promise.all([import('./sandbox/server.ts'), import('./sandbox/seed-data.ts')]);
-    const sandbox = await startLinkedinSandbox({ seed: config.sandbox?.seed ?? 42, anchorDate, accounts: sandboxAccountsFor(config.accountIds, defaultLinkedinSandboxAccount) });
+    const sandbox = await startLinkedinSandbox({ seed: config.sandbox?.seed ?? 42, oddValues: config.sandbox?.oddValues ?? 0, anchorDate, accounts: sandboxAccountsFor(config.accountIds, defaultLinkedinSandboxAccount) });
     // The sandbox's bearer token travels as a secret, like a real credential, and never reaches disk.
     const secret = `sandbox/${config.id}`;
     return {

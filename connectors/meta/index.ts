@@ -49,7 +49,7 @@ export const metaConnector: Connector<MetaSourceConfig> = {
   async startSandbox(config, { anchorDate }) {
     // Loaded only here: the sandbox (seeded data, HTTP server) is local-only and never bundled into a Lambda.
     const { startMetaSandbox } = await import('./sandbox/server.ts');
-    const sandbox = await startMetaSandbox({ seed: config.sandbox?.seed ?? 42, anchorDate, accountIds: config.accountIds });
+    const sandbox = await startMetaSandbox({ seed: config.sandbox?.seed ?? 42, oddValues: config.sandbox?.oddValues ?? 0, anchorDate, accountIds: config.accountIds });
     // The sandbox's token travels as a secret, like a real credential, and never reaches disk.
     const secret = `sandbox/${config.id}`;
     return {

@@ -51,7 +51,7 @@ export const salesforceConnector: Connector<SalesforceSourceConfig> = {
   async startSandbox(config, { anchorDate }) {
     // Loaded only here: the sandbox (seeded data, HTTP server) is local-only and never bundled into a Lambda.
     const { startSalesforceSandbox } = await import('./sandbox/server.ts');
-    const sandbox = await startSalesforceSandbox({ seed: config.sandbox?.seed ?? 42, anchorDate });
+    const sandbox = await startSalesforceSandbox({ seed: config.sandbox?.seed ?? 42, oddValues: config.sandbox?.oddValues ?? 0, anchorDate });
     // The sandbox's bearer token travels as a secret, like a real credential, and never reaches disk.
     const secret = `sandbox/${config.id}`;
     return {

@@ -48,7 +48,7 @@ export const tiktokConnector: Connector<TiktokSourceConfig> = {
     // Loaded only here: the sandbox (seeded data, HTTP server) is local-only and never bundled into a Lambda.
     const [{ startTiktokSandbox }, { TIKTOK_SANDBOX_ADVERTISER_ID }] = await Promise.all([import('./sandbox/server.ts'), import('./sandbox/seed-data.ts')]);
     const advertiserIds = config.advertiserIds ?? [TIKTOK_SANDBOX_ADVERTISER_ID];
-    const sandbox = await startTiktokSandbox({ seed: config.sandbox?.seed ?? 42, anchorDate, advertiserIds });
+    const sandbox = await startTiktokSandbox({ seed: config.sandbox?.seed ?? 42, oddValues: config.sandbox?.oddValues ?? 0, anchorDate, advertiserIds });
     // The sandbox's token travels as a secret, like a real credential, and never reaches disk.
     const secret = `sandbox/${config.id}`;
     return {

@@ -44,6 +44,8 @@ export const SourceBase = z.object({
   /** Run this source against its bundled sandbox instead of the vendor (no credentials needed). */
   sandbox: z.object({
     seed: z.number().int().default(42),
+    /** About one record in this many carries an odd value (text in a metric, a date in another format…): see `_rejects`. 0: none. */
+    oddValues: z.number().int().min(0).default(0),
   }).optional(),
   /** When the source's ingest function runs in AWS (business time zone). */
   schedule: ScheduleExpression.default('cron(0 5 * * ? *)'),

@@ -61,7 +61,7 @@ describe('parseConfig on valid files', () => {
     expect(config.project).toBe('Acme Shop');
     expect(config.timezone).toBe('Asia/Seoul');
     expect(config.sources[0]).toStrictEqual({
-      id: 'web', type: 'ga4', propertyId: '123456789', sandbox: { seed: 42 },
+      id: 'web', type: 'ga4', propertyId: '123456789', sandbox: { seed: 42, oddValues: 0 },
       lookbackDays: 3, backfillDays: 90, pageSize: 10_000, chunkDays: 30, maxRowsPerChunk: 250_000, quotaReserveTokens: 500,
       schedule: 'cron(0 5 * * ? *)', function: { memoryMb: 1024, timeoutSeconds: 900 }, maxDataLagDays: 1,
     });
