@@ -4,13 +4,13 @@ import { MailError } from '../errors.ts';
 import type { InlineAttachment } from './compose-mime.ts';
 import { escapeHtml } from './escape-html.ts';
 import { formatDay, formatKpiValue } from './format.ts';
-import { describeGoal, hasChart, type GoalView } from './goal-view.ts';
+import { describeGoal, type GoalView } from './goal-view.ts';
+import { attachTrendChart, type InlineImage } from './inline-trend-chart.ts';
 import {
   badge, emailDocument, FONT, footerRow, formatCount, formatDateTime, formatElapsed, headerRow, INTL_LOCALE, oneLine,
   paragraphRow, safeLinkUrl, sectionRow, usableTimeZone,
 } from './html-layout.ts';
 import { kindLabel, reasonLabel, SEVERITY_TONE, severityLabel, severityRank, TONE_COLORS, type Tone } from './labels.ts';
-import { renderTrendChart } from './trend-chart.ts';
 
 /**
  * The alert digest: ONE email per recipient per run with all their alerts, grouped — critical
@@ -209,7 +209,7 @@ interface Card {
   readonly since: string;
   readonly sinceAgo: string | null;
   readonly projected: string | null;
-  readonly image: { readonly cid: string; readonly alt: string; readonly width: number; readonly height: number } | null;
+  readonly image: InlineImage | null;
 }
 
 interface View {
@@ -236,23 +236,7 @@ function render(input: DigestEmailInput): RenderedEmailWithImages {
       index += 1;
       const evaluation = notification.evaluation;
       const view = describeGoal(evaluation, locale, input.currency);
-      let image: Card['image'] = null;
-      if (hasChart(evaluation)) {
-        const chart = renderTrendChart({
-          points: evaluation.trend,
-          target: Number.isFinite(evaluation.target) ? evaluation.target : null,
-          direction: evaluation.goal.direction,
-          unit: evaluation.kpi.unit,
-          locale,
-          currency: input.currency,
-          label: view.kpiLabel,
-          width: CHART_WIDTH,
-          height: CHART_HEIGHT,
-        });
-        const cid = `trend-${index}@kpi-pipeline`;
-        attachments.push({ cid, filename: `trend-${index}-${evaluation.goal.id}.png`, contentType: 'image/png', content: chart.png });
-        image = { cid, alt: chart.alt, width: chart.width, height: chart.height };
-      }
+      const image = attachTrendChart(evaluation, view, { locale, currency: input.currency, width: CHART_WIDTH, height: CHART_HEIGHT, name: 'trend', index }, attachments);
       return {
         notification,
         view,

@@ -5,13 +5,13 @@ import type { GoalEvaluation } from '../goals/evaluation.ts';
 import type { InlineAttachment } from './compose-mime.ts';
 import { escapeHtml } from './escape-html.ts';
 import { formatPeriod, MISSING_VALUE, parseCalendarDate } from './format.ts';
-import { describeGoal, hasChart, type GoalView } from './goal-view.ts';
+import { describeGoal, type GoalView } from './goal-view.ts';
+import { attachTrendChart, type InlineImage } from './inline-trend-chart.ts';
 import {
   badge, emailDocument, FONT, footerRow, formatCount, headerRow, INTL_LOCALE, oneLine, paragraphRow, safeLinkUrl,
 } from './html-layout.ts';
 import { CATEGORY_ORDER, categoryLabel, isMetStatus, statusTone, TONE_COLORS, type Tone } from './labels.ts';
 import type { RenderedEmailWithImages } from './render-digest-email.ts';
-import { renderTrendChart } from './trend-chart.ts';
 
 /**
  * The weekly scorecard: every goal the recipient receives, grouped by KPI category (유입, 참여,
@@ -98,7 +98,7 @@ interface Row {
   readonly view: GoalView;
   /** Grain, and the period when it is not the week reviewed: "월간 · 2026년 10월". */
   readonly context: string;
-  readonly image: { readonly cid: string; readonly alt: string; readonly width: number; readonly height: number } | null;
+  readonly image: InlineImage | null;
 }
 
 interface Category {
@@ -164,23 +164,7 @@ function render(input: ScorecardEmailInput): RenderedEmailWithImages {
       const view = describeGoal(evaluation, locale, input.currency);
       const sameWeek = evaluation.period !== null && evaluation.goal.grain === 'week' && evaluation.period.start === input.weekStart;
       const context = sameWeek || evaluation.period === null ? view.grain : `${view.grain} · ${view.period}`;
-      let image: Row['image'] = null;
-      if (hasChart(evaluation)) {
-        const chart = renderTrendChart({
-          points: evaluation.trend,
-          target: Number.isFinite(evaluation.target) ? evaluation.target : null,
-          direction: evaluation.goal.direction,
-          unit: evaluation.kpi.unit,
-          locale,
-          currency: input.currency,
-          label: view.kpiLabel,
-          width: SPARK_WIDTH,
-          height: SPARK_HEIGHT,
-        });
-        const cid = `spark-${index}@kpi-pipeline`;
-        attachments.push({ cid, filename: `spark-${index}-${evaluation.goal.id}.png`, contentType: 'image/png', content: chart.png });
-        image = { cid, alt: chart.alt, width: chart.width, height: chart.height };
-      }
+      const image = attachTrendChart(evaluation, view, { locale, currency: input.currency, width: SPARK_WIDTH, height: SPARK_HEIGHT, name: 'spark', index }, attachments);
       return { view, context, image };
     }),
   }));
