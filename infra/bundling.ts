@@ -53,10 +53,9 @@ export function ingestHandlerOf(sourceType: string): HandlerName {
 
 /**
  * An ESM bundle has no `require`, `__filename` or `__dirname`, but CommonJS dependencies bundled
- * into it use them: parquet-wasm's Node build reads `${__dirname}/parquet_wasm_bg.wasm` with
- * `require('fs')`, and google-auth-library / gaxios call `require` for Node built-ins. The banner
- * defines them from `import.meta.url`, so `__dirname` is the bundle's own folder (/var/task),
- * where `afterBundling` puts the .wasm file. The aliases avoid clashing with bundled names.
+ * into it use them: google-auth-library / gaxios call `require` for Node built-ins. The banner
+ * defines them from `import.meta.url`, so `__dirname` is the bundle's own folder (/var/task).
+ * The aliases avoid clashing with bundled names.
  */
 export const esmRequireBanner = [
   "import { createRequire as __kpiCreateRequire } from 'node:module';",
@@ -84,11 +83,6 @@ export const externalModules: readonly string[] = ['@duckdb/node-api', './sandbo
 
 const requireFromRepo = createRequire(path.join(repoRoot, 'package.json'));
 
-/** parquet-wasm's Node build loads this file from `__dirname` when the bundle is imported. */
-export function parquetWasmFile(): string {
-  return requireFromRepo.resolve('parquet-wasm/node/parquet_wasm_bg.wasm');
-}
-
 /** resvg's WebAssembly build (the email charts) loads this file from beside the bundle. */
 export function resvgWasmFile(): string {
   return requireFromRepo.resolve('@resvg/resvg-wasm/index_bg.wasm');
@@ -96,7 +90,6 @@ export function resvgWasmFile(): string {
 
 /** The names of the files `afterBundling` puts beside `index.mjs`. */
 export const bundledConfigName = 'pipeline.yaml';
-export const bundledWasmName = 'parquet_wasm_bg.wasm';
 export const bundledChartWasmName = 'index_bg.wasm';
 
 /** The handlers that draw the emails' trend charts (resvg): only these get its .wasm beside them. */
@@ -108,7 +101,6 @@ export const chartHandlers: ReadonlySet<HandlerName> = new Set(['notify']);
  * KPI_CONFIG_FILE), so a deployed function always runs the config the stack was synthesized from.
  */
 export function lambdaBundling(configFile: string, handler: HandlerName): BundlingOptions {
-  const wasm = parquetWasmFile();
   const chartWasm = chartHandlers.has(handler) ? resvgWasmFile() : undefined;
   return {
     format: OutputFormat.ESM,
@@ -128,7 +120,6 @@ export function lambdaBundling(configFile: string, handler: HandlerName): Bundli
       beforeInstall: () => [],
       afterBundling: (_inputDir: string, outputDir: string) => [
         `cp ${shellQuote(configFile)} ${shellQuote(path.posix.join(outputDir, bundledConfigName))}`,
-        `cp ${shellQuote(wasm)} ${shellQuote(path.posix.join(outputDir, bundledWasmName))}`,
         ...(chartWasm ? [`cp ${shellQuote(chartWasm)} ${shellQuote(path.posix.join(outputDir, bundledChartWasmName))}`] : []),
       ],
     },

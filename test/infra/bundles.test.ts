@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App, type CfnResource, Stack } from 'aws-cdk-lib';
-import { bundledChartWasmName, bundledConfigName, bundledWasmName, chartHandlers, handlerEntries, repoRoot, type HandlerName } from '../../infra/bundling.ts';
+import { bundledChartWasmName, bundledConfigName, chartHandlers, handlerEntries, repoRoot, type HandlerName } from '../../infra/bundling.ts';
 import { cdkJsonContext } from '../../infra/cdk-context.ts';
 import { PipelineFunction } from '../../infra/constructs/pipeline-function.ts';
 import { tempDirs } from '../support/temp-dir.ts';
@@ -13,7 +13,7 @@ import { tempDirs } from '../support/temp-dir.ts';
  * Bundles every handler exactly as the stack does (its PipelineFunction construct: NodejsFunction,
  * esbuild, the afterBundling hooks) — one ingest handler per source type, snapshot, notify — then
  * loads each bundle in a child Node 22 process, the Lambda runtime's major version, from a folder
- * that has nothing but the bundle, the .wasm and pipeline.yaml; and checks from each bundle's source
+ * that has nothing but the bundle, pipeline.yaml and (notify) the charts' .wasm; and checks from each bundle's source
  * map what went into it: no sandbox, and each vendor library only where it belongs.
  */
 const run = promisify(execFile);
@@ -99,7 +99,7 @@ beforeAll(async () => {
 afterAll(() => dirs.removeAll());
 
 describe('Lambda bundles', () => {
-  it.each(handlers)('bundles %s with the config and the .wasm beside it, no DuckDB, no native addon', async (handler) => {
+  it.each(handlers)('bundles %s with the config beside it, no DuckDB, no native addon', async (handler) => {
     // Act
     const dir = bundleDir(handler);
     const files = (await readdir(dir)).sort();
@@ -107,7 +107,7 @@ describe('Lambda bundles', () => {
     console.log(`${handler} bundle`, JSON.stringify(sizes));
     // Assess: the charts' .wasm only beside the handlers that draw charts
     const chartWasm = chartHandlers.has(handler) ? [bundledChartWasmName] : [];
-    expect(files).toEqual(['index.mjs', 'index.mjs.map', bundledWasmName, ...chartWasm, bundledConfigName].sort());
+    expect(files).toEqual(['index.mjs', 'index.mjs.map', ...chartWasm, bundledConfigName].sort());
     expect(await readFile(path.join(dir, bundledConfigName), 'utf8')).toBe(config);
     const code = await readFile(path.join(dir, 'index.mjs'), 'utf8');
     expect(code.includes('@duckdb/node-api')).toBe(false);
@@ -131,6 +131,9 @@ describe('Lambda bundles', () => {
       nodemailer: has('node_modules/nodemailer/'),
       smtpTransport: has('node_modules/nodemailer/') && sources.some((s) => /nodemailer\/.*smtp-(transport|connection|pool)/.test(s)),
       resvg: has('node_modules/@resvg/'),
+      // The lake's Parquet writer is the project's own TypeScript: no WASM encoder, no Arrow.
+      parquetWasm: has('node_modules/parquet-wasm/'),
+      arrow: has('node_modules/apache-arrow/'),
       clients: ['ga4', 'salesforce', 'google-ads', 'meta', 'linkedin', 'tiktok'].filter((t) => has(`connectors/${t}/client.ts`)),
     };
     // Assess: sources are real (the map lists the handler's own entry)
@@ -146,6 +149,8 @@ describe('Lambda bundles', () => {
       nodemailer: handler === 'notify',
       smtpTransport: false,
       resvg: chartHandlers.has(handler),
+      parquetWasm: false,
+      arrow: false,
       clients: type ? [type] : [],
     });
   }, 60_000);
@@ -174,7 +179,7 @@ describe('Lambda bundles', () => {
     expect(output).toBe(`UsageError: source "${other.id}" is a ${other.type} source; this function is built with the ${type} connector only`);
   }, 60_000);
 
-  it.each(['snapshot', 'notify'] as const)('loads the %s bundle in Node 22 (parquet-wasm loads its .wasm from beside it)', async (handler) => {
+  it.each(['snapshot', 'notify'] as const)('loads the %s bundle in Node 22 (notify loads the charts\' .wasm from beside it)', async (handler) => {
     // Prepare
     const dir = bundleDir(handler);
     // Act
@@ -188,10 +193,10 @@ describe('Lambda bundles', () => {
   it('fails to load without the .wasm beside it (so the check above means something)', async () => {
     // Prepare: the bundle alone in a folder of its own
     const lonely = await dirs.make();
-    await copyFile(path.join(bundleDir('snapshot'), 'index.mjs'), path.join(lonely, 'index.mjs'));
+    await copyFile(path.join(bundleDir('notify'), 'index.mjs'), path.join(lonely, 'index.mjs'));
     // Act
     const error = await loadInChild(lonely, {}, 'console.log("loaded");').catch((e: { stderr?: string }) => e.stderr ?? '');
-    // Assess
-    expect(error).toContain(`ENOENT: no such file or directory, open '${path.join(lonely, bundledWasmName)}'`);
+    // Assess: with no .wasm beside it, it looks in node_modules, which a Lambda does not have
+    expect(error).toContain("Cannot find module '@resvg/resvg-wasm/index_bg.wasm'");
   }, 60_000);
 });

@@ -16,7 +16,7 @@ afterEach(async () => {
 
 // DuckDB reads a Parquet file's footer and its data through separate opens by path; a rename that
 // lands in between makes that one query fail (it never answers with a mix). These are its messages.
-const concurrentReplaceErrors = /Prefetch registered for bytes outside file|TProtocolException|Could not read enough bytes|No magic bytes found/;
+const concurrentReplaceErrors = /Prefetch registered for bytes outside file|TProtocolException|invalid TType|Could not read enough bytes|No magic bytes found/;
 
 describe('a DuckDB reader while a partition is rewritten (temp file + rename)', () => {
   it('answers with the old version or the new one, whole, over a bounded loop of rewrites and queries; a query that fails is answered on retry', async () => {

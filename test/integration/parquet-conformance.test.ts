@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readParquet } from 'parquet-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LakeError } from '../../core/errors.ts';
 import { putParquetStream } from '../../core/lake/lake-writer.ts';
 import { LocalFolderStore } from '../../core/lake/local-folder-store.ts';
 import { encodeParquet } from '../../core/lake/parquet.ts';
@@ -58,7 +59,7 @@ const edgeDoubles: CellValue[] = [
 ];
 const edgeBooleans: CellValue[] = [true, false, null, true, true, false, null, null, false, true, true];
 const edgeDates: CellValue[] = [
-  null, '1970-01-01', '1969-12-31', '1900-01-01', '2999-12-31', '2000-02-29', '1000-01-01', '9999-12-31', '2026-11-22', '0100-03-01',
+  null, '1970-01-01', '1969-12-31', '1900-01-01', '2999-12-31', '2000-02-29', '1000-01-01', '9999-12-31', '2026-11-22', '0100-03-01', '0050-06-01', '0001-01-01',
 ];
 const edgeTimestamps: CellValue[] = [
   null, new Date('2026-11-23T01:02:03.456Z'), new Date(0), new Date(-1), new Date('1900-01-01T00:00:00.001Z'),
@@ -501,6 +502,19 @@ describe.each(writers)('a file written by $name', (writer) => {
 
     const arrow = tableFromIPC(readParquet(await readFile(file)).intoIPCStream());
     expect(arrow.schema.fields.map(describeArrowField)).toEqual(everyType.columns.map((c) => `${c.name} ${c.type} ${c.nullable !== false}`));
+  });
+
+  it.each([
+    ['2^63 as a bigint', 2n ** 63n], ['below -2^63 as a bigint', -(2n ** 64n) - 5n], ['2^63 as a number', 2 ** 63], ['a fraction', 1.5],
+  ])('refuses an int64 of %s with a LakeError naming the column and row', async (_name, value) => {
+    // Prepare: row 2 holds a value no int64 can
+    const rows = edgeRows().slice(0, 3);
+    rows[2] = { ...rows[2]!, int64: value };
+    // Act
+    const act = writer.write(withNullColumns, rows, { rowGroupRows: 10, batchRows: 3 });
+    // Assess
+    await expect(act).rejects.toThrow(LakeError);
+    await expect(writer.write(withNullColumns, rows, { rowGroupRows: 10, batchRows: 3 })).rejects.toThrow(/column conformance\.int64 \(int64\) cannot hold .* \(row 2\)/);
   });
 
   it('writes a file with no rows that both readers read as 0 rows of the schema', async () => {
