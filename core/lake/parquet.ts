@@ -1,5 +1,5 @@
 import type { Row, TableSchema } from '../table/schema.ts';
-import { compressRowGroupSync, concat, magic, ParquetFileWriter } from './parquet/file-writer.ts';
+import { compressRowGroup, concat, magic, ParquetFileWriter } from './parquet/file-writer.ts';
 
 /**
  * Rows → one Parquet file's bytes, with the logical types Athena reads: UTF8 strings, INT64,
@@ -13,7 +13,7 @@ export function encodeParquet(table: TableSchema, rows: readonly Row[]): Uint8Ar
   const groups = writer.append(rows);
   const last = writer.finishRowGroup();
   if (last) groups.push(last);
-  for (const group of groups) parts.push(writer.layout(compressRowGroupSync(group)));
+  for (const group of groups) parts.push(writer.layout(compressRowGroup(group)));
   parts.push(writer.footer());
   return concat(parts);
 }

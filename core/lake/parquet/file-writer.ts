@@ -1,4 +1,4 @@
-import { constants, zstdCompress, zstdCompressSync } from 'node:zlib';
+import { constants, zstdCompressSync } from 'node:zlib';
 import { LakeError } from '../../errors.ts';
 import type { Row, TableSchema } from '../../table/schema.ts';
 import { columnBuilder, type ColumnBuilder, type ColumnChunkPages, type RawPage } from './columns.ts';
@@ -8,8 +8,7 @@ import { encodeStruct, type ThriftStruct, type ThriftValue } from './thrift.ts';
 /**
  * One Parquet file, written front to back: `PAR1`, row groups as they fill, then the footer.
  * Rows are appended in batches and go straight into column chunks (see columns.ts); a full row
- * group comes back as uncompressed pages, which the caller compresses (on the thread pool, while
- * the next rows are read — or synchronously) and hands to `layout` in order.
+ * group comes back as uncompressed pages, which the caller compresses and hands to `layout` in order.
  */
 
 export const magic = Uint8Array.of(0x50, 0x41, 0x52, 0x31);
@@ -170,19 +169,9 @@ function pageHeader(page: RawPage, compressedSize: number): ThriftStruct {
   ];
 }
 
-/** Compresses a row group's pages on the calling thread. */
-export function compressRowGroupSync(group: readonly ColumnChunkPages[]): CompressedChunk[] {
+/** Compresses a row group's pages (on the calling thread: see parquet-stream.ts for why). */
+export function compressRowGroup(group: readonly ColumnChunkPages[]): CompressedChunk[] {
   return group.map((chunk) => ({ chunk, pages: chunk.pages.map((page) => ({ page, compressed: zstdCompressSync(page.body, zstdOptions) })) }));
-}
-
-/** Compresses a row group's pages on libuv's thread pool, beside the JavaScript thread. */
-export async function compressRowGroup(group: readonly ColumnChunkPages[]): Promise<CompressedChunk[]> {
-  return Promise.all(group.map(async (chunk) => ({
-    chunk,
-    pages: await Promise.all(chunk.pages.map((page) => new Promise<CompressedPage>((resolve, reject) => {
-      zstdCompress(page.body, zstdOptions, (error, compressed) => (error ? reject(error) : resolve({ page, compressed })));
-    }))),
-  })));
 }
 
 export function concat(parts: readonly Uint8Array[], length = parts.reduce((n, p) => n + p.byteLength, 0)): Uint8Array {
