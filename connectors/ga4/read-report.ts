@@ -3,7 +3,7 @@ import { addDays, eachDay, minDate } from '../../core/dates.ts';
 import { Ga4QuotaExhaustedError, type Ga4Client } from './client.ts';
 import type { Ga4SourceConfig } from './config.ts';
 import type { ReportContext } from './mappers.ts';
-import { mapRecords } from '../../core/sync/rejects.ts';
+import { mapRecordSlices } from '../../core/sync/rejects.ts';
 import { headersOf, toReportRecord, type RunReportResponse } from './report.ts';
 import type { Ga4ReportStream } from './streams.ts';
 
@@ -46,8 +46,9 @@ export async function* readReport(
           currency: page.metadata?.currencyCode ?? null, timeZone: page.metadata?.timeZone ?? null,
         };
         const headers = headersOf(page);
-        const { rows, rejected } = mapRecords(page.rows, (raw) => spec.toRow(toReportRecord(raw, headers), reportContext));
-        if (page.rows.length > 0) yield { kind: 'rows', rows, ...(rejected.length > 0 ? { rejected } : {}) };
+        for (const { rows, rejected } of mapRecordSlices(page.rows, (raw) => spec.toRow(toReportRecord(raw, headers), reportContext))) {
+          yield { kind: 'rows', rows, ...(rejected.length > 0 ? { rejected } : {}) };
+        }
         context.signal?.throwIfAborted();
       }
     } catch (error) {

@@ -1,6 +1,6 @@
 import type { DateWindow, ReadContext, StreamEvent } from '../../core/connector.ts';
 import { addDays, minDate } from '../../core/dates.ts';
-import { mapRecords } from '../../core/sync/rejects.ts';
+import { mapRecordSlices } from '../../core/sync/rejects.ts';
 import { GoogleAdsQuotaExhaustedError, type GoogleAdsClient } from './client.ts';
 import type { GoogleAdsSourceConfig } from './config.ts';
 import { gaqlQuery } from './report.ts';
@@ -22,8 +22,9 @@ export async function* readReport(
     try {
       for (const customerId of config.customerIds) {
         for await (const batch of client.searchStream(customerId, query, spec.table.name, context.signal)) {
-          const { rows, rejected } = mapRecords(batch.results, (raw) => spec.toRow(raw, { sourceId: config.id, customerId, syncedAt }));
-          if (batch.results.length > 0) yield { kind: 'rows', rows, ...(rejected.length > 0 ? { rejected } : {}) };
+          for (const { rows, rejected } of mapRecordSlices(batch.results, (raw) => spec.toRow(raw, { sourceId: config.id, customerId, syncedAt }))) {
+            yield { kind: 'rows', rows, ...(rejected.length > 0 ? { rejected } : {}) };
+          }
           context.signal?.throwIfAborted();
         }
       }
