@@ -2,7 +2,7 @@ import { analyticsdata, type analyticsdata_v1beta } from '@googleapis/analyticsd
 import { JWT, OAuth2Client } from 'google-auth-library';
 import { z } from 'zod';
 import { SecretError, SourceError } from '../../core/errors.ts';
-import { parseWithLazyArray } from '../../core/json/json-items.ts';
+import { JsonItems, parseWithLazyArray } from '../../core/json/json-items.ts';
 import type { Logger } from '../../core/log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision, type RetryPolicy } from '../../core/retry.ts';
 import type { SecretStore } from '../../core/secrets.ts';
@@ -71,6 +71,8 @@ export class Ga4Client {
     for (let offset = 0; ; ) {
       const page = await this.runReport({ ...request, offset }, stream);
       yield page;
+      // The caller asks for the next page once this one's rows are mapped: its bytes can go now.
+      if (page.rows instanceof JsonItems) page.rows.release();
       offset += page.rows.length;
       if (page.rows.length === 0 || offset >= (page.rowCount ?? 0)) return;
     }

@@ -1,6 +1,7 @@
 import { OAuth2Client } from 'google-auth-library';
 import { z } from 'zod';
 import { SecretError, SourceError, type ErrorContext } from '../../core/errors.ts';
+import { JsonItems } from '../../core/json/json-items.ts';
 import type { Logger } from '../../core/log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision, type RetryPolicy } from '../../core/retry.ts';
 import type { SecretStore } from '../../core/secrets.ts';
@@ -104,6 +105,9 @@ export class GoogleAdsClient {
       },
     );
     yield* batches;
+    // Every batch has been handed out and mapped: the response's bytes (shared by its batches) can go now.
+    const results = batches[0]?.results;
+    if (results instanceof JsonItems) results.release();
   }
 
   async #post(customerId: string, query: string, context: ErrorContext, signal: AbortSignal | undefined): Promise<SearchStreamBatch[]> {

@@ -84,3 +84,38 @@ describe('parseArrayWithLazyArrays', () => {
     expect(act).toThrow(SyntaxError);
   });
 });
+
+describe('JsonItems.release', () => {
+  /** A page of `rows` rows in a buffer of its own, as a client's body is (past the 1 MB below which release leaves it to the GC). */
+  const bigPage = (rows: number) => Buffer.concat([bytes(JSON.stringify({ rows: Array.from({ length: rows }, (_, i) => ({ i, pad: 'x'.repeat(100) })) }))]);
+
+  it('frees a page of its own and makes any later read fail loudly rather than read as no rows', () => {
+    // Prepare: a page of 20,000 rows (about 2.5 MB)
+    const body = bigPage(20_000);
+    const { items } = parseWithLazyArray(body, 'rows');
+    const firstRows = [...items].slice(0, 2);
+    // Act
+    items.release();
+    // Assess: the rows already read are unaffected; the bytes are gone; reading again throws
+    expect(firstRows).toEqual([{ i: 0, pad: 'x'.repeat(100) }, { i: 1, pad: 'x'.repeat(100) }]);
+    expect(body.buffer.byteLength).toBe(0);
+    expect(() => [...items]).toThrow('a page was read after its bytes were released');
+    expect(() => items.textAt(0)).toThrow('a page was read after its bytes were released');
+  });
+
+  it('leaves a slice of a bigger buffer, and a small page, to the garbage collector', () => {
+    // Prepare: a page inside a bigger buffer, and a small page of its own
+    const page = bigPage(20_000);
+    const shared = Buffer.concat([page, Buffer.alloc(16)]).subarray(0, page.length);
+    const small = Buffer.concat([bytes(JSON.stringify({ rows: [{ a: 1 }] }))]);
+    const sharedItems = parseWithLazyArray(shared, 'rows').items;
+    const smallItems = parseWithLazyArray(small, 'rows').items;
+    // Act
+    sharedItems.release();
+    smallItems.release();
+    // Assess
+    expect(sharedItems.length).toBe(20_000);
+    expect([...sharedItems][19_999]).toEqual({ i: 19_999, pad: 'x'.repeat(100) });
+    expect([...smallItems]).toEqual([{ a: 1 }]);
+  });
+});
