@@ -149,6 +149,9 @@ export async function* readLines(files: readonly string[]): AsyncGenerator<Buffe
         for (let newline = rest.indexOf(10); newline !== -1; newline = rest.indexOf(10)) {
           parts.push(rest.subarray(0, newline));
           const line = Buffer.concat(parts);
+          // The blocks gathered are garbage now, as a socket's chunks are once the body is whole;
+          // theirs are small and die young, these 1 MB blocks would wait for a full collection.
+          for (const part of parts.slice(0, -1)) (part.buffer as ArrayBuffer).transfer(0);
           parts = [];
           rest = rest.subarray(newline + 1);
           yield line;
