@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describeError, LakeError } from '../errors.ts';
 import { LocalFolderStore } from './local-folder-store.ts';
 import type { ObjectStore } from './object-store.ts';
-import { encodeParquet } from './parquet.ts';
+import { encodeParquet, ParquetFileBuilder } from './parquet.ts';
 import { writeParquetStream, type ParquetStreamOptions } from './parquet-stream.ts';
 import type { Row, TableSchema } from '../table/schema.ts';
 
@@ -32,28 +32,30 @@ export interface PartitionWrite {
  * (the vendor now reports nothing for that day).
  */
 export async function writePartition(
-  store: ObjectStore, table: TableSchema, dt: string, sourceId: string, rows: readonly Row[],
+  store: ObjectStore, table: TableSchema, dt: string, sourceId: string, rows: readonly Row[] | ParquetFileBuilder,
 ): Promise<PartitionWrite> {
   const prefix = partitionPrefix(table, dt);
-  const key = rows.length > 0 ? `${prefix}${sourceId}.parquet` : null;
-  let bytes = 0;
-  if (key) {
-    const body = encodeParquet(table, rows);
-    bytes = body.byteLength;
-    await store.put(key, body, 'application/vnd.apache.parquet');
-  }
-  return { key, rows: rows.length, bytes, removed: await removeOtherFiles(store, prefix, sourceId, key) };
+  const file = encoded(table, rows);
+  const key = file ? `${prefix}${sourceId}.parquet` : null;
+  if (key) await store.put(key, file!.body, 'application/vnd.apache.parquet');
+  return { key, rows: file?.rows ?? 0, bytes: file?.body.byteLength ?? 0, removed: await removeOtherFiles(store, prefix, sourceId, key) };
 }
 
 /** Appends rows as a new file; the name carries the run id so a rerun never overwrites another run's versions. */
 export async function appendToPartition(
-  store: ObjectStore, table: TableSchema, dt: string, sourceId: string, runId: string, part: number, rows: readonly Row[],
+  store: ObjectStore, table: TableSchema, dt: string, sourceId: string, runId: string, part: number, rows: readonly Row[] | ParquetFileBuilder,
 ): Promise<PartitionWrite> {
-  if (rows.length === 0) return { key: null, rows: 0, bytes: 0, removed: 0 };
+  const file = encoded(table, rows);
+  if (!file) return { key: null, rows: 0, bytes: 0, removed: 0 };
   const key = `${partitionPrefix(table, dt)}${sourceId}-${runId}-${part}.parquet`;
-  const body = encodeParquet(table, rows);
-  await store.put(key, body, 'application/vnd.apache.parquet');
-  return { key, rows: rows.length, bytes: body.byteLength, removed: 0 };
+  await store.put(key, file.body, 'application/vnd.apache.parquet');
+  return { key, rows: file.rows, bytes: file.body.byteLength, removed: 0 };
+}
+
+/** Rows, or a file already built from them (a sync's pending partition), as the file's bytes; null for no rows. */
+function encoded(table: TableSchema, rows: readonly Row[] | ParquetFileBuilder): { body: Uint8Array; rows: number } | null {
+  if (rows instanceof ParquetFileBuilder) return rows.rows > 0 ? { rows: rows.rows, body: rows.finish() } : null;
+  return rows.length > 0 ? { rows: rows.length, body: encodeParquet(table, rows) } : null;
 }
 
 /**

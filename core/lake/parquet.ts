@@ -1,4 +1,5 @@
 import type { Row, TableSchema } from '../table/schema.ts';
+import type { ColumnChunkPages } from './parquet/columns.ts';
 import { compressRowGroup, concat, magic, ParquetFileWriter } from './parquet/file-writer.ts';
 
 /**
@@ -8,14 +9,56 @@ import { compressRowGroup, concat, magic, ParquetFileWriter } from './parquet/fi
  * rejects); large files are streamed by `writeParquetStream` (parquet-stream.ts), same format.
  */
 export function encodeParquet(table: TableSchema, rows: readonly Row[]): Uint8Array {
-  const writer = new ParquetFileWriter(table, defaultRowGroupRows);
-  const parts: Uint8Array[] = [magic];
-  const groups = writer.append(rows);
-  const last = writer.finishRowGroup();
-  if (last) groups.push(last);
-  for (const group of groups) parts.push(writer.layout(compressRowGroup(group)));
-  parts.push(writer.footer());
-  return concat(parts);
+  const file = new ParquetFileBuilder(table);
+  file.append(rows);
+  return file.finish();
+}
+
+/**
+ * A Parquet file built in memory from batches of rows, for rows that must wait before they are
+ * written (a sync holds a partition's rows until its checkpoint): each row group is compressed as
+ * it fills, so the builder holds the file's compressed bytes and one row group's column chunks —
+ * a tenth or less of the rows as objects — never the rows themselves.
+ */
+export class ParquetFileBuilder {
+  readonly #writer: ParquetFileWriter;
+  readonly #parts: Uint8Array[] = [magic];
+  #bytes = magic.byteLength;
+
+  constructor(table: TableSchema, rowGroupRows = defaultRowGroupRows) {
+    this.#writer = new ParquetFileWriter(table, rowGroupRows);
+  }
+
+  /** Rows appended so far. */
+  get rows(): number {
+    return this.#writer.rows;
+  }
+
+  /** Compressed bytes held so far (the open row group's column chunks not counted). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Takes rows `start … end` into the file; a row the table cannot hold throws a LakeError naming it. */
+  append(rows: readonly Row[], start = 0, end = rows.length): void {
+    for (const group of this.#writer.append(rows, start, end)) this.#place(group);
+  }
+
+  /** The whole file. The builder is done after this. */
+  finish(): Uint8Array {
+    const last = this.#writer.finishRowGroup();
+    if (last) this.#place(last);
+    this.#parts.push(this.#writer.footer());
+    const file = concat(this.#parts);
+    this.#parts.length = 0;
+    return file;
+  }
+
+  #place(group: ColumnChunkPages[]): void {
+    const placed = this.#writer.layout(compressRowGroup(group));
+    this.#parts.push(placed);
+    this.#bytes += placed.byteLength;
+  }
 }
 
 /** About 1–3 MB of Parquet per row group for the report tables; big enough for Athena, small enough for a 512 MB Lambda. */

@@ -414,6 +414,12 @@ function groupSizes(count: number, rowGroupRows: number): number[] {
 
 // ---------------------------------------------------------------------------------------------
 
+/** A value for a nullable column's cell, where a test wants none of its own nulls. */
+function fallback(name: string): CellValue {
+  const type = columnTypes.find((t) => name === t)!;
+  return edgeValues[type].find((v) => v !== null)!;
+}
+
 describe.each(writers)('a file written by $name', (writer) => {
   it('gives back every edge value of every type, nullable and required, through DuckDB and parquet-rs', async () => {
     // Prepare: 37 rows of edge values; the streaming writers cut them into row groups of 10 from batches of 3
@@ -469,6 +475,18 @@ describe.each(writers)('a file written by $name', (writer) => {
     await expectRoundTrip(file, table, rows);
     const sizes = await expectStatistics(file, table, rows);
     if (writer.streams) expect(sizes).toEqual([50_000]);
+  });
+
+  it('gives back a row group of 5,000 rows whose only nulls are among its first rows', async () => {
+    // Prepare: nulls in rows 3 and 1,500 of every nullable column, values everywhere else
+    const rows = sampleRows(5_000, 11).map((row, i) => (i === 3 || i === 1_500
+      ? Object.fromEntries(Object.entries(row).map(([name, value]) => [name, name.endsWith('_req') ? value : null]))
+      : Object.fromEntries(Object.entries(row).map(([name, value]) => [name, value ?? fallback(name)]))));
+    // Act
+    const file = await writer.write(everyType, rows, { rowGroupRows: 5_000, batchRows: 700 });
+    // Assess
+    await expectRoundTrip(file, everyType, rows);
+    await expectStatistics(file, everyType, rows);
   });
 
   it('gives DuckDB and parquet-rs the six types, with the Parquet types and repetition Athena reads', async () => {

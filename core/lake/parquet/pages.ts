@@ -67,9 +67,22 @@ export class Nulls {
         context: { table: this.#tableName, column: this.#column.name },
       });
     }
-    this.levels ??= new Uint8Array(this.#capacity).fill(1);
-    this.levels[row] = 0;
+    this.#cover(row + 1);
+    this.levels![row] = 0;
     this.count++;
+  }
+
+  /** Makes the levels cover `rows` rows (those past the last null are present), once a chunk with nulls is complete. */
+  complete(rows: number): void {
+    if (this.levels) this.#cover(rows);
+  }
+
+  /** Sized for the rows so far, not the row group: a sync holds one builder per pending partition. */
+  #cover(rows: number): void {
+    if (this.levels && rows <= this.levels.length) return;
+    const grown = new Uint8Array(Math.min(this.#capacity, Math.max(1024, rows * 2))).fill(1);
+    if (this.levels) grown.set(this.levels);
+    this.levels = grown;
   }
 
   reset(): void {
@@ -144,6 +157,7 @@ function pageRanges(rows: number, levels: Uint8Array | undefined, sizeOf: number
 
 export function dataPages(nulls: Nulls, rows: number, sizeOf: number | ((value: number) => number), encoding: number,
   valuesOf: (range: PageRange) => Uint8Array | ((out: ByteBuffer) => void)): RawPage[] {
+  nulls.complete(rows);
   return pageRanges(rows, nulls.levels, sizeOf).map((range) => ({
     type: 'data', encoding, valueCount: range.rowEnd - range.rowStart,
     body: dataPageBody(nulls, range.rowStart, range.rowEnd, valuesOf(range)),

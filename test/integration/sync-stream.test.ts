@@ -95,3 +95,52 @@ describe('syncStream and rejected records', () => {
     expect(await state()).toBeUndefined();
   });
 });
+
+describe('syncStream holding rows until their checkpoint', () => {
+  it('writes each partition the rows of every event for it, in order, however the events interleave', async () => {
+    // Prepare: two days, their rows spread over three events in turn
+    const day = (date: string, from: number) => Array.from({ length: 700 }, (_, i) => ({ date, n: from + i }));
+    const { store, sync } = await run([
+      { kind: 'rows', rows: [...day('2026-10-31', 0), ...day('2026-11-01', 0)] },
+      { kind: 'rows', rows: day('2026-11-01', 700) },
+      { kind: 'rows', rows: [...day('2026-10-31', 700), ...day('2026-11-01', 1_400)] },
+      { kind: 'checkpoint', through: '2026-11-01', covers: { from: '2026-10-31', to: '2026-11-01' } },
+    ]);
+    // Act
+    const result = await sync;
+    // Assess
+    expect(result).toMatchObject({ status: 'ok', rows: 3_500, files: 2 });
+    const ns = async (dt: string) => decodeParquetRows((await store.get(`raw/demo_daily/dt=${dt}/demo.parquet`))!).map((r) => Number(r.n));
+    expect(await ns('2026-10-31')).toEqual(Array.from({ length: 1_400 }, (_, i) => i));
+    expect(await ns('2026-11-01')).toEqual(Array.from({ length: 2_100 }, (_, i) => i));
+  });
+
+  it('stops at a row the table cannot hold, naming it, and writes neither files nor a cursor', async () => {
+    // Prepare: the second row of the day has text where the table has an int64
+    const { store, sync, state } = await run([
+      { kind: 'rows', rows: [{ date: '2026-11-01', n: 1 }, { date: '2026-11-01', n: 'many' }] },
+      { kind: 'checkpoint', through: '2026-11-01', covers: { from: '2026-11-01', to: '2026-11-01' } },
+    ]);
+    // Act
+    const failure = await sync.catch((error: unknown) => error);
+    // Assess
+    expect(failure).toBeInstanceOf(LakeError);
+    expect((failure as Error).message).toBe('column demo_daily.n (int64) cannot hold "many" (row 1)');
+    expect(store.calls).toEqual([]);
+    expect(await state()).toBeUndefined();
+  });
+
+  it('refuses a schema change after rows, which the rows held would not match', async () => {
+    // Prepare
+    const { store, sync } = await run([
+      { kind: 'rows', rows: [{ date: '2026-11-01', n: 1 }] },
+      { kind: 'schema', columns: [...table.columns, { name: 'extra', type: 'string', description: 'late' }] },
+    ]);
+    // Act
+    const failure = await sync.catch((error: unknown) => error);
+    // Assess
+    expect(failure).toBeInstanceOf(LakeError);
+    expect((failure as Error).message).toBe('stream changed its schema after yielding rows; a schema event must come first');
+    expect(store.calls).toEqual([]);
+  });
+});
