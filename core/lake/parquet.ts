@@ -1,6 +1,6 @@
 import type { Row, TableSchema } from '../table/schema.ts';
-import type { ColumnChunkPages } from './parquet/columns.ts';
-import { compressRowGroup, concat, magic, ParquetFileWriter } from './parquet/file-writer.ts';
+import type { ColumnChunk } from './parquet/columns.ts';
+import { concat, magic, ParquetFileWriter } from './parquet/file-writer.ts';
 
 /**
  * Rows → one Parquet file's bytes, with the logical types Athena reads: UTF8 strings, INT64,
@@ -16,14 +16,13 @@ export function encodeParquet(table: TableSchema, rows: readonly Row[]): Uint8Ar
 
 /**
  * A Parquet file built in memory from batches of rows, for rows that must wait before they are
- * written (a sync holds a partition's rows until its checkpoint): each row group is compressed as
- * it fills, so the builder holds the file's compressed bytes and one row group's column chunks —
- * a tenth or less of the rows as objects — never the rows themselves.
+ * written (a sync holds a partition's rows until its checkpoint): each column's pages are
+ * compressed as they fill, so the builder holds the file's compressed bytes and one page of each
+ * column, never the rows themselves (250k GA4 rows over 30 partitions: 31 MB, against 76 MB of objects).
  */
 export class ParquetFileBuilder {
   readonly #writer: ParquetFileWriter;
   readonly #parts: Uint8Array[] = [magic];
-  #bytes = magic.byteLength;
 
   constructor(table: TableSchema, rowGroupRows = defaultRowGroupRows) {
     this.#writer = new ParquetFileWriter(table, rowGroupRows);
@@ -32,11 +31,6 @@ export class ParquetFileBuilder {
   /** Rows appended so far. */
   get rows(): number {
     return this.#writer.rows;
-  }
-
-  /** Compressed bytes held so far (the open row group's column chunks not counted). */
-  get bytes(): number {
-    return this.#bytes;
   }
 
   /** Takes rows `start … end` into the file; a row the table cannot hold throws a LakeError naming it. */
@@ -54,10 +48,8 @@ export class ParquetFileBuilder {
     return file;
   }
 
-  #place(group: ColumnChunkPages[]): void {
-    const placed = this.#writer.layout(compressRowGroup(group));
-    this.#parts.push(placed);
-    this.#bytes += placed.byteLength;
+  #place(group: ColumnChunk[]): void {
+    this.#parts.push(this.#writer.layout(group));
   }
 }
 

@@ -79,4 +79,9 @@ export class ByteBuffer {
   clear(): void {
     this.#length = 0;
   }
+
+  /** Forgets what was written after the first `length` bytes. */
+  truncate(length: number): void {
+    this.#length = Math.min(this.#length, length);
+  }
 }

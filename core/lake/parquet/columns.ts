@@ -5,22 +5,22 @@ import { StringColumn } from './string-column.ts';
 
 /**
  * Column chunk builders: rows go in column by column as they arrive (so a row object is garbage as
- * soon as its batch is appended), values are kept in their Parquet form (typed arrays, UTF-8
- * bytes, dictionary indices), and `flush` cuts the chunk into uncompressed pages. Strings are
- * dictionary-encoded until the dictionary passes 1 MiB (parquet-rs' default), then PLAIN; other
- * types are PLAIN (see fixed-width-columns.ts).
+ * soon as its batch is appended), values are written in their Parquet form (typed arrays, UTF-8
+ * bytes, dictionary indices) into a page that is compressed when full (pages.ts), and `flush`
+ * hands over the chunk's pages. Strings are dictionary-encoded until the dictionary passes 1 MiB
+ * (parquet-rs' default), then PLAIN; other types are PLAIN (see fixed-width-columns.ts).
  */
 
-export function columnBuilder(tableName: string, column: Column, rowGroupRows: number): ColumnBuilder {
+export function columnBuilder(tableName: string, column: Column): ColumnBuilder {
   switch (column.type) {
-    case 'string': return new StringColumn(tableName, column, rowGroupRows);
-    case 'int64': return new Int64Column(tableName, column, rowGroupRows, false);
-    case 'timestamp': return new Int64Column(tableName, column, rowGroupRows, true);
-    case 'double': return new DoubleColumn(tableName, column, rowGroupRows);
-    case 'date': return new DateColumn(tableName, column, rowGroupRows);
-    case 'boolean': return new BooleanColumn(tableName, column, rowGroupRows);
+    case 'string': return new StringColumn(tableName, column);
+    case 'int64': return new Int64Column(tableName, column, false);
+    case 'timestamp': return new Int64Column(tableName, column, true);
+    case 'double': return new DoubleColumn(tableName, column);
+    case 'date': return new DateColumn(tableName, column);
+    case 'boolean': return new BooleanColumn(tableName, column);
   }
 }
 
-export type { ColumnBuilder, ColumnChunkPages, RawPage } from './pages.ts';
+export type { ColumnBuilder, ColumnChunk, Page } from './pages.ts';
 export { toEpochDay } from './fixed-width-columns.ts';

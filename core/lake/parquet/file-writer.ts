@@ -1,32 +1,19 @@
-import { constants, zstdCompressSync } from 'node:zlib';
 import { LakeError } from '../../errors.ts';
 import type { Row, TableSchema } from '../../table/schema.ts';
-import { columnBuilder, type ColumnBuilder, type ColumnChunkPages, type RawPage } from './columns.ts';
+import { columnBuilder, type ColumnBuilder, type ColumnChunk, type Page } from './columns.ts';
 import { CompressionCodec, Encoding, PageType, physicalTypeOf, schemaElement } from './format.ts';
 import { encodeStruct, type ThriftStruct, type ThriftValue } from './thrift.ts';
 
 /**
  * One Parquet file, written front to back: `PAR1`, row groups as they fill, then the footer.
- * Rows are appended in batches and go straight into column chunks (see columns.ts); a full row
- * group comes back as uncompressed pages, which the caller compresses and hands to `layout` in order.
+ * Rows are appended in batches and go straight into column chunks (see columns.ts), whose pages
+ * are compressed as they fill; a full row group comes back as its chunks, which the caller hands
+ * to `layout` in order.
  */
 
 export const magic = Uint8Array.of(0x50, 0x41, 0x52, 0x31);
 
-/** Level 1, as parquet-rs writes ZSTD by default: most of level 3's ratio at well under its cost. */
-const zstdOptions = { params: { [constants.ZSTD_c_compressionLevel]: 1 } };
-
 const createdBy = 'kpi-pipeline version 0.1.0';
-
-export interface CompressedPage {
-  readonly page: RawPage;
-  readonly compressed: Uint8Array;
-}
-
-export interface CompressedChunk {
-  readonly chunk: ColumnChunkPages;
-  readonly pages: readonly CompressedPage[];
-}
 
 export class ParquetFileWriter {
   readonly #table: TableSchema;
@@ -44,7 +31,7 @@ export class ParquetFileWriter {
     }
     this.#table = table;
     this.#rowGroupRows = rowGroupRows;
-    this.#columns = table.columns.map((column) => columnBuilder(table.name, column, rowGroupRows));
+    this.#columns = table.columns.map((column) => columnBuilder(table.name, column));
   }
 
   /** Rows appended so far. */
@@ -53,8 +40,8 @@ export class ParquetFileWriter {
   }
 
   /** Appends rows `start … end`; returns the row groups they completed, uncompressed. */
-  append(rows: readonly Row[], start = 0, end = rows.length): ColumnChunkPages[][] {
-    const full: ColumnChunkPages[][] = [];
+  append(rows: readonly Row[], start = 0, end = rows.length): ColumnChunk[][] {
+    const full: ColumnChunk[][] = [];
     for (let at = start; at < end;) {
       const take = Math.min(end - at, this.#rowGroupRows - this.#groupRows);
       for (const column of this.#columns) column.appendRows(rows, at, at + take, this.#appendedRows);
@@ -67,33 +54,33 @@ export class ParquetFileWriter {
   }
 
   /** The rows appended since the last full row group, as one (shorter) row group. */
-  finishRowGroup(): ColumnChunkPages[] | undefined {
+  finishRowGroup(): ColumnChunk[] | undefined {
     return this.#groupRows > 0 ? this.#flush() : undefined;
   }
 
-  #flush(): ColumnChunkPages[] {
+  #flush(): ColumnChunk[] {
     this.#groupRows = 0;
     return this.#columns.map((column) => column.flush());
   }
 
-  /** A compressed row group's bytes, in file order; the footer will point at them. */
-  layout(group: readonly CompressedChunk[]): Uint8Array {
+  /** A row group's bytes, in file order; the footer will point at them. */
+  layout(group: readonly ColumnChunk[]): Uint8Array {
     const parts: Uint8Array[] = [];
     const groupStart = this.#offset;
     let groupUncompressed = 0;
-    const columns: ThriftValue[] = group.map(({ chunk, pages }, c) => {
+    const columns: ThriftValue[] = group.map((chunk, c) => {
       const column = this.#table.columns[c]!;
       const chunkStart = this.#offset;
       let uncompressed = 0, compressed = 0;
       let dictionaryOffset: number | undefined, dataOffset: number | undefined;
-      for (const { page, compressed: body } of pages) {
-        const header = encodeStruct(pageHeader(page, body.byteLength));
+      for (const page of chunk.pages) {
+        const header = encodeStruct(pageHeader(page));
         if (page.type === 'dictionary') dictionaryOffset ??= this.#offset;
         else dataOffset ??= this.#offset;
-        parts.push(header, body);
-        this.#offset += header.byteLength + body.byteLength;
-        uncompressed += header.byteLength + page.body.byteLength;
-        compressed += header.byteLength + body.byteLength;
+        parts.push(header, page.body);
+        this.#offset += header.byteLength + page.body.byteLength;
+        uncompressed += header.byteLength + page.uncompressedSize;
+        compressed += header.byteLength + page.body.byteLength;
       }
       groupUncompressed += uncompressed;
       const { statistics } = chunk;
@@ -117,7 +104,7 @@ export class ParquetFileWriter {
       ];
       return { struct: [[2, { i64: chunkStart }], [3, { struct: metadata }]] };
     });
-    const rows = group[0]?.chunk.rows ?? 0;
+    const rows = group[0]?.rows ?? 0;
     this.#writtenRows += rows;
     this.#rowGroups.push({
       struct: [
@@ -156,22 +143,17 @@ export class ParquetFileWriter {
   }
 }
 
-function pageHeader(page: RawPage, compressedSize: number): ThriftStruct {
+function pageHeader(page: Page): ThriftStruct {
   return [
     [1, { i32: page.type === 'dictionary' ? PageType.dictionary : PageType.data }],
-    [2, { i32: page.body.byteLength }],
-    [3, { i32: compressedSize }],
+    [2, { i32: page.uncompressedSize }],
+    [3, { i32: page.body.byteLength }],
     page.type === 'dictionary'
       ? [7, { struct: [[1, { i32: page.valueCount }], [2, { i32: page.encoding }]] }]
       : [5, {
         struct: [[1, { i32: page.valueCount }], [2, { i32: page.encoding }], [3, { i32: Encoding.rle }], [4, { i32: Encoding.rle }]],
       }],
   ];
-}
-
-/** Compresses a row group's pages (on the calling thread: see parquet-stream.ts for why). */
-export function compressRowGroup(group: readonly ColumnChunkPages[]): CompressedChunk[] {
-  return group.map((chunk) => ({ chunk, pages: chunk.pages.map((page) => ({ page, compressed: zstdCompressSync(page.body, zstdOptions) })) }));
 }
 
 export function concat(parts: readonly Uint8Array[], length = parts.reduce((n, p) => n + p.byteLength, 0)): Uint8Array {

@@ -2,9 +2,9 @@ import type { Column, Row } from '../../table/schema.ts';
 import { ByteBuffer } from './byte-buffer.ts';
 import { Encoding } from './format.ts';
 import { bitWidthFor, encodeHybrid } from './hybrid.ts';
-import { dataPages, grow, Nulls, type ChunkStatistics, type ColumnBuilder, type ColumnChunkPages, type RawPage } from './pages.ts';
+import { compressPage, grow, pageBytes, pageRows, PageSink, type ChunkStatistics, type ColumnBuilder, type ColumnChunk } from './pages.ts';
 
-/** Past this, a chunk's string dictionary stops growing and the chunk is written PLAIN (parquet-rs' default limit). */
+/** Past this, a chunk's string dictionary stops growing and the rest of the chunk is written PLAIN (parquet-rs' default limit). */
 const dictionaryLimitBytes = 1 << 20;
 /** Statistics bounds longer than this are left out (the footer holds one per column per row group). */
 const maxStatisticsBytes = 64;
@@ -44,140 +44,130 @@ function compareBytes(bytes: Uint8Array, aStart: number, aEnd: number, other: Ui
 }
 
 /**
- * UTF8 strings. Each value's bytes are written once: into the dictionary the first time it is seen
- * (while the chunk is dictionary-encoded), or into the PLAIN buffer.
+ * UTF8 strings, dictionary-encoded while the chunk's dictionary fits in 1 MiB, then PLAIN for the
+ * rest of the chunk (its earlier pages keep the dictionary, as parquet-mr's fallback does). Each
+ * value's bytes are written once: into the dictionary the first time it is seen, or into the page.
  */
 export class StringColumn implements ColumnBuilder {
-  readonly #nulls: Nulls;
   readonly #column: Column;
-  readonly #rowGroupRows: number;
+  readonly #sink: PageSink;
+  /** value → entry, while the chunk is dictionary-encoded. */
   #dictionary: Map<string, number> | undefined = new Map();
+  #entryCount = 0;
   /** Dictionary entries, PLAIN-encoded, and where each entry's bytes start. */
   readonly #entries = new ByteBuffer(4096);
   #entryStarts = new Int32Array(256);
-  #indices: Int32Array;
-  /** After the dictionary overflows: the values, PLAIN-encoded, and where each value's bytes start. */
-  #plain: ByteBuffer | undefined;
-  #plainStarts: Int32Array | undefined;
-  #rows = 0;
+  /** The current page's values: dictionary indices, or PLAIN bytes once the dictionary is full. */
+  #indices = new Int32Array(1024);
+  readonly #plain = new ByteBuffer(4096);
   #count = 0;
+  #dictionaryPages = false;
+  /** Bounds of the values written PLAIN; the dictionary's come from its entries at the end. */
+  #plainMin: Uint8Array | undefined;
+  #plainMax: Uint8Array | undefined;
 
-  constructor(tableName: string, column: Column, rowGroupRows: number) {
+  constructor(tableName: string, column: Column) {
     this.#column = column;
-    this.#rowGroupRows = rowGroupRows;
-    this.#nulls = new Nulls(tableName, column, rowGroupRows);
-    this.#indices = new Int32Array(Math.min(rowGroupRows, 1024));
+    this.#sink = new PageSink(tableName, column);
   }
 
   appendRows(rows: readonly Row[], start: number, end: number, firstRow: number): void {
     const name = this.#column.name;
+    const sink = this.#sink;
     let previous: string | undefined;
     let previousIndex = -1;
     for (let i = start; i < end; i++) {
       const cell = rows[i]![name];
-      if (cell === null || cell === undefined) {
-        this.#nulls.mark(this.#rows++, firstRow + i - start);
-        continue;
+      if (cell === null || cell === undefined) sink.markNull(sink.rows, firstRow + i - start);
+      else {
+        const text = typeof cell === 'string' ? cell : String(cell);
+        const dictionary = this.#dictionary;
+        let index = dictionary ? (text === previous ? previousIndex : dictionary.get(text)) : -1;
+        if (dictionary && index === undefined) index = this.#addEntry(dictionary, text);
+        if (index !== undefined && index >= 0) {
+          previous = text;
+          previousIndex = index;
+          if (this.#count === this.#indices.length) this.#indices = grow(this.#indices, this.#count + 1, (size) => new Int32Array(Math.min(size, pageRows)));
+          this.#indices[this.#count++] = index;
+        } else this.#writePlain(text);
       }
-      const text = typeof cell === 'string' ? cell : String(cell);
-      const dictionary = this.#dictionary;
-      if (dictionary) {
-        let index = text === previous ? previousIndex : dictionary.get(text);
-        if (index === undefined) {
-          index = dictionary.size;
-          this.#entryStarts = grow(this.#entryStarts, index + 2, (n) => new Int32Array(n));
-          this.#entryStarts[index] = writePlainText(this.#entries, text);
-          dictionary.set(text, index);
-          if (this.#entries.length > dictionaryLimitBytes) {
-            this.#indices = grow(this.#indices, this.#count + 1, (n) => new Int32Array(n));
-            this.#indices[this.#count++] = index;
-            this.#rows++;
-            this.#toPlain();
-            continue;
-          }
-        }
-        previous = text;
-        previousIndex = index;
-        if (this.#count === this.#indices.length) this.#indices = grow(this.#indices, this.#count + 1, (n) => new Int32Array(n));
-        this.#indices[this.#count++] = index;
-      } else {
-        if (this.#count + 1 >= this.#plainStarts!.length) this.#plainStarts = grow(this.#plainStarts!, this.#count + 2, (n) => new Int32Array(n));
-        this.#plainStarts![this.#count++] = writePlainText(this.#plain!, text) - 4;
-      }
-      this.#rows++;
+      sink.rows++;
+      if (sink.rows === pageRows || (!this.#dictionary && this.#plain.length >= pageBytes)) this.#seal();
     }
   }
 
-  /** The dictionary passed its limit: the values so far, and all to come, go PLAIN. */
-  #toPlain(): void {
-    const entries = this.#entries.view();
-    const plain = new ByteBuffer(Math.max(entries.length * 2, 1 << 16));
-    const starts = new Int32Array(Math.max(this.#rowGroupRows, this.#count) + 1);
-    for (let v = 0; v < this.#count; v++) {
-      const entryStart = this.#entryStarts[this.#indices[v]!]! - 4;
-      const length = entries[entryStart]! | (entries[entryStart + 1]! << 8) | (entries[entryStart + 2]! << 16) | (entries[entryStart + 3]! << 24);
-      starts[v] = plain.length;
-      plain.bytesOf(entries.subarray(entryStart, entryStart + 4 + length));
+  /** A new dictionary entry's index; undefined when it does not fit (the chunk goes PLAIN from here). */
+  #addEntry(dictionary: Map<string, number>, text: string): number | undefined {
+    const before = this.#entries.length;
+    const start = writePlainText(this.#entries, text);
+    if (this.#entries.length > dictionaryLimitBytes && this.#entryCount > 0) {
+      this.#entries.truncate(before);
+      this.#seal();
+      this.#dictionary = undefined;
+      return undefined;
     }
-    this.#plain = plain;
-    this.#plainStarts = starts;
-    this.#dictionary = undefined;
+    const index = this.#entryCount++;
+    this.#entryStarts = grow(this.#entryStarts, index + 2, (n) => new Int32Array(n));
+    this.#entryStarts[index] = start;
+    dictionary.set(text, index);
+    return index;
   }
 
-  flush(): ColumnChunkPages {
-    const result = this.#dictionary ? this.#flushDictionary(this.#dictionary.size) : this.#flushPlain();
-    this.#rows = this.#count = 0;
-    this.#dictionary = new Map();
-    this.#entries.clear();
-    this.#plain = this.#plainStarts = undefined;
-    this.#nulls.reset();
-    return result;
+  #writePlain(text: string): void {
+    const start = writePlainText(this.#plain, text);
+    const bytes = this.#plain.view();
+    const end = bytes.length;
+    if (!this.#plainMin || compareBytes(bytes, start, end, this.#plainMin, 0, this.#plainMin.length) < 0) this.#plainMin = bytes.slice(start, end);
+    if (!this.#plainMax || compareBytes(bytes, start, end, this.#plainMax, 0, this.#plainMax.length) > 0) this.#plainMax = bytes.slice(start, end);
+    this.#count++;
   }
 
-  #flushDictionary(size: number): ColumnChunkPages {
+  #seal(): void {
+    const sink = this.#sink;
+    if (sink.rows === 0) return;
+    if (!this.#dictionary) {
+      sink.seal(Encoding.plain, this.#plain.view());
+      this.#plain.clear();
+    } else if (this.#count === 0) {
+      // Nulls only so far: a page with no values needs no dictionary.
+      sink.seal(Encoding.plain, new Uint8Array(0));
+    } else {
+      const bitWidth = bitWidthFor(this.#entryCount - 1);
+      const indices = this.#indices, count = this.#count;
+      sink.seal(Encoding.rleDictionary, (out) => {
+        out.byte(bitWidth);
+        encodeHybrid(out, indices, count, bitWidth);
+      });
+      this.#dictionaryPages = true;
+    }
+    this.#count = 0;
+  }
+
+  flush(): ColumnChunk {
+    this.#seal();
     const entries = this.#entries.view();
     const starts = this.#entryStarts;
+    const size = this.#entryCount;
     starts[size] = entries.length + 4;
-    const indices = this.#indices;
-    const bitWidth = bitWidthFor(Math.max(0, size - 1));
-    // A chunk of nulls only has no dictionary to refer to: its pages are PLAIN, with no values.
-    if (size === 0) return { pages: dataPages(this.#nulls, this.#rows, 1, Encoding.plain, () => new Uint8Array(0)), encodings: [Encoding.plain, Encoding.rle], statistics: { nullCount: this.#nulls.count }, rows: this.#rows };
-    const pages: RawPage[] = [{ type: 'dictionary', encoding: Encoding.plain, valueCount: size, body: entries.slice() }];
-    pages.push(...dataPages(this.#nulls, this.#rows, bitWidth / 8, Encoding.rleDictionary, (r) => (out: ByteBuffer) => {
-      out.byte(bitWidth);
-      encodeHybrid(out, indices.subarray(r.valueStart, r.valueEnd), r.valueEnd - r.valueStart, bitWidth);
-    }));
-    let min = 0, max = 0;
-    for (let e = 1; e < size; e++) {
+    const dictionary = this.#dictionaryPages ? compressPage('dictionary', Encoding.plain, size, entries) : undefined;
+    let min = this.#plainMin, max = this.#plainMax;
+    for (let e = 0; e < size; e++) {
       const from = starts[e]!, to = starts[e + 1]! - 4;
-      if (compareBytes(entries, from, to, entries, starts[min]!, starts[min + 1]! - 4) < 0) min = e;
-      if (compareBytes(entries, from, to, entries, starts[max]!, starts[max + 1]! - 4) > 0) max = e;
+      if (!min || compareBytes(entries, from, to, min, 0, min.length) < 0) min = entries.slice(from, to);
+      if (!max || compareBytes(entries, from, to, max, 0, max.length) > 0) max = entries.slice(from, to);
     }
-    const statistics = stringStatistics(this.#nulls.count,
-      entries.subarray(starts[min]!, starts[min + 1]! - 4), entries.subarray(starts[max]!, starts[max + 1]! - 4));
-    return { pages, encodings: [Encoding.plain, Encoding.rle, Encoding.rleDictionary], statistics, rows: this.#rows };
-  }
-
-  #flushPlain(): ColumnChunkPages {
-    const plain = this.#plain!.view();
-    const starts = this.#plainStarts!;
-    starts[this.#count] = plain.length;
-    const pages = dataPages(this.#nulls, this.#rows, (v) => starts[v + 1]! - starts[v]!, Encoding.plain,
-      (r) => plain.subarray(starts[r.valueStart]!, starts[r.valueEnd]!));
-    // PLAIN only follows a dictionary that overflowed, so the chunk has values.
-    let min = 0, max = 0;
-    for (let v = 1; v < this.#count; v++) {
-      const from = starts[v]! + 4, to = starts[v + 1]!;
-      if (compareBytes(plain, from, to, plain, starts[min]! + 4, starts[min + 1]!) < 0) min = v;
-      if (compareBytes(plain, from, to, plain, starts[max]! + 4, starts[max + 1]!) > 0) max = v;
-    }
-    const statistics = stringStatistics(this.#nulls.count,
-      plain.subarray(starts[min]! + 4, starts[min + 1]!), plain.subarray(starts[max]! + 4, starts[max + 1]!));
-    return { pages, encodings: [Encoding.plain, Encoding.rle], statistics, rows: this.#rows };
+    const encodings = this.#dictionaryPages ? [Encoding.plain, Encoding.rle, Encoding.rleDictionary] : [Encoding.plain, Encoding.rle];
+    this.#dictionary = new Map();
+    this.#entryCount = 0;
+    this.#entries.clear();
+    this.#dictionaryPages = false;
+    this.#plainMin = this.#plainMax = undefined;
+    return this.#sink.take(encodings, stringStatistics(min, max), dictionary);
   }
 }
 
-function stringStatistics(nullCount: number, min: Uint8Array, max: Uint8Array): ChunkStatistics {
-  if (min.byteLength > maxStatisticsBytes || max.byteLength > maxStatisticsBytes) return { nullCount };
-  return { nullCount, min: min.slice(), max: max.slice() };
+/** Bounds longer than maxStatisticsBytes are left out, as a chunk with no values has none. */
+function stringStatistics(min: Uint8Array | undefined, max: Uint8Array | undefined): Omit<ChunkStatistics, 'nullCount'> {
+  if (!min || !max || min.byteLength > maxStatisticsBytes || max.byteLength > maxStatisticsBytes) return {};
+  return { min, max };
 }
