@@ -5,6 +5,7 @@ import { describeError, LakeError } from '../errors.ts';
 import { LocalFolderStore } from './local-folder-store.ts';
 import type { ObjectStore } from './object-store.ts';
 import { encodeParquet, ParquetFileBuilder } from './parquet.ts';
+import { concatBytes } from './parquet/byte-buffer.ts';
 import { writeParquetStream, type ParquetStreamOptions } from './parquet-stream.ts';
 import type { Row, TableSchema } from '../table/schema.ts';
 
@@ -101,7 +102,7 @@ export async function putParquetStream(
   const result = await drain(file, (chunk) => {
     chunks.push(chunk);
   });
-  await store.put(key, concat(chunks, result.bytes), 'application/vnd.apache.parquet');
+  await store.put(key, concatBytes(chunks, result.bytes), 'application/vnd.apache.parquet');
   return result;
 }
 
@@ -165,17 +166,6 @@ async function drain<T>(
     if (next.done) return next.value;
     await onChunk(next.value);
   }
-}
-
-function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
 }
 
 /** The file a LocalFolderStore keeps `key` in; the same key rules as the store's own (its check is private). */

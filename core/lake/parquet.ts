@@ -1,6 +1,7 @@
 import type { Row, TableSchema } from '../table/schema.ts';
 import type { ColumnChunk } from './parquet/columns.ts';
-import { concat, magic, ParquetFileWriter } from './parquet/file-writer.ts';
+import { concatBytes } from './parquet/byte-buffer.ts';
+import { magic, ParquetFileWriter } from './parquet/file-writer.ts';
 
 /**
  * Rows → one Parquet file's bytes, with the logical types Athena reads: UTF8 strings, INT64,
@@ -43,7 +44,7 @@ export class ParquetFileBuilder {
     const last = this.#writer.finishRowGroup();
     if (last) this.#place(last);
     this.#parts.push(this.#writer.footer());
-    const file = concat(this.#parts);
+    const file = concatBytes(this.#parts);
     this.#parts.length = 0;
     return file;
   }

@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readParquet } from 'parquet-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../connectors/sandbox-kit/seeded-random.ts';
 import { LakeError } from '../../core/errors.ts';
 import { putParquetStream } from '../../core/lake/lake-writer.ts';
 import { LocalFolderStore } from '../../core/lake/local-folder-store.ts';
@@ -87,24 +88,12 @@ function edgeRows(): Row[] {
   });
 }
 
-/** A small seeded generator, so the bigger files are the same on every run. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const dayMillis = 86_400_000;
 const isoDay = (epochDay: number): string => new Date(epochDay * dayMillis).toISOString().slice(0, 10);
 
 /** `count` rows over everyType, nulls in about one nullable cell in six. Strings are short: no 100,000-character ones here. */
 function sampleRows(count: number, seed: number): Row[] {
-  const random = randomSource(seed);
+  const random = mulberry32(seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
   const value = (type: ColumnType, i: number): CellValue => {
     switch (type) {

@@ -85,3 +85,15 @@ export class ByteBuffer {
     this.#length = Math.min(this.#length, length);
   }
 }
+
+/** The parts one after another in one array (a single part is returned as it is). */
+export function concatBytes(parts: readonly Uint8Array[], length = parts.reduce((n, p) => n + p.byteLength, 0)): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}

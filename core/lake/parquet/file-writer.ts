@@ -1,5 +1,6 @@
 import { LakeError } from '../../errors.ts';
 import type { Row, TableSchema } from '../../table/schema.ts';
+import { concatBytes } from './byte-buffer.ts';
 import { columnBuilder, type ColumnBuilder, type ColumnChunk, type Page } from './columns.ts';
 import { CompressionCodec, Encoding, PageType, physicalTypeOf, schemaElement } from './format.ts';
 import { encodeStruct, type ThriftStruct, type ThriftValue } from './thrift.ts';
@@ -115,7 +116,7 @@ export class ParquetFileWriter {
         [6, { i64: this.#offset - groupStart }],
       ],
     });
-    return concat(parts, this.#offset - groupStart);
+    return concatBytes(parts, this.#offset - groupStart);
   }
 
   /** FileMetaData, its length and `PAR1`: the end of the file. */
@@ -154,14 +155,4 @@ function pageHeader(page: Page): ThriftStruct {
         struct: [[1, { i32: page.valueCount }], [2, { i32: page.encoding }], [3, { i32: Encoding.rle }], [4, { i32: Encoding.rle }]],
       }],
   ];
-}
-
-export function concat(parts: readonly Uint8Array[], length = parts.reduce((n, p) => n + p.byteLength, 0)): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
 }

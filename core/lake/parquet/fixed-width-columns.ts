@@ -30,15 +30,10 @@ export class Int64Column implements ColumnBuilder {
   }
 
   appendRows(rows: readonly Row[], start: number, end: number, firstRow: number): void {
-    for (let at = start; at < end;) {
-      const take = Math.min(end - at, pageRows - this.#sink.rows);
-      this.#appendRun(rows, at, at + take, firstRow + at - start);
-      at += take;
-      if (this.#sink.rows === pageRows) this.#seal();
-    }
+    this.#sink.inPageRuns(start, end, firstRow, (from, to, first) => this.#appendRun(rows, from, to, first), () => this.#seal());
   }
 
-  /** Rows that fit in the current page, with the hot state in locals. */
+  /** Rows that fit in the current page (see inPageRuns), with the hot state in locals. */
   #appendRun(rows: readonly Row[], start: number, end: number, firstRow: number): void {
     const name = this.#column.name;
     const sink = this.#sink;
@@ -130,12 +125,7 @@ export class DoubleColumn implements ColumnBuilder {
   }
 
   appendRows(rows: readonly Row[], start: number, end: number, firstRow: number): void {
-    for (let at = start; at < end;) {
-      const take = Math.min(end - at, pageRows - this.#sink.rows);
-      this.#appendRun(rows, at, at + take, firstRow + at - start);
-      at += take;
-      if (this.#sink.rows === pageRows) this.#seal();
-    }
+    this.#sink.inPageRuns(start, end, firstRow, (from, to, first) => this.#appendRun(rows, from, to, first), () => this.#seal());
   }
 
   #appendRun(rows: readonly Row[], start: number, end: number, firstRow: number): void {
@@ -212,12 +202,7 @@ export class DateColumn implements ColumnBuilder {
   }
 
   appendRows(rows: readonly Row[], start: number, end: number, firstRow: number): void {
-    for (let at = start; at < end;) {
-      const take = Math.min(end - at, pageRows - this.#sink.rows);
-      this.#appendRun(rows, at, at + take, firstRow + at - start);
-      at += take;
-      if (this.#sink.rows === pageRows) this.#seal();
-    }
+    this.#sink.inPageRuns(start, end, firstRow, (from, to, first) => this.#appendRun(rows, from, to, first), () => this.#seal());
   }
 
   #appendRun(rows: readonly Row[], start: number, end: number, firstRow: number): void {

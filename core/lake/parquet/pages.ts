@@ -108,6 +108,20 @@ export class PageSink {
     });
   }
 
+  /**
+   * Calls `run` for each stretch of rows `start … end` that fits in the current page (its rows,
+   * their first row number in the file), and `seal` when a page is full: a column's hot loop then
+   * never checks for a full page.
+   */
+  inPageRuns(start: number, end: number, firstRow: number, run: (from: number, to: number, firstRow: number) => void, seal: () => void): void {
+    for (let at = start; at < end;) {
+      const take = Math.min(end - at, pageRows - this.rows);
+      run(at, at + take, firstRow + at - start);
+      at += take;
+      if (this.rows === pageRows) seal();
+    }
+  }
+
   /** Compresses the current page: its levels, then the values `writeValues` puts in (or the bytes given). */
   seal(encoding: number, values: Uint8Array | ((out: ByteBuffer) => void)): void {
     if (this.rows === 0) return;
