@@ -57,4 +57,3 @@ export class ParquetFileBuilder {
 /** About 1–3 MB of Parquet per row group for the report tables; big enough for Athena, small enough for a 512 MB Lambda. */
 export const defaultRowGroupRows = 100_000;
 
-export { toEpochDay } from './parquet/columns.ts';

@@ -23,4 +23,3 @@ export function columnBuilder(tableName: string, column: Column): ColumnBuilder 
 }
 
 export type { ColumnBuilder, ColumnChunk, Page } from './pages.ts';
-export { toEpochDay } from './fixed-width-columns.ts';

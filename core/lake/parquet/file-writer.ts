@@ -40,7 +40,7 @@ export class ParquetFileWriter {
     return this.#appendedRows;
   }
 
-  /** Appends rows `start … end`; returns the row groups they completed, uncompressed. */
+  /** Appends rows `start … end`; returns the row groups they completed (their pages compressed). */
   append(rows: readonly Row[], start = 0, end = rows.length): ColumnChunk[][] {
     const full: ColumnChunk[][] = [];
     for (let at = start; at < end;) {

@@ -174,7 +174,7 @@ export class DoubleColumn implements ColumnBuilder {
 
 const dayMillis = 86_400_000;
 /** `YYYY-MM-DD` (or a Date) → days since 1970-01-01. */
-export function toEpochDay(value: CellValue): number | undefined {
+function toEpochDay(value: CellValue): number | undefined {
   if (value instanceof Date) return Math.floor(value.getTime() / dayMillis);
   if (typeof value !== 'string') return undefined;
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);

@@ -2,9 +2,9 @@ import type { ColumnType } from '../../table/schema.ts';
 import type { ThriftStruct } from './thrift.ts';
 
 /** Parquet's enums (parquet.thrift), the values this writer uses. */
-export const PhysicalType = { boolean: 0, int32: 1, int64: 2, double: 5, byteArray: 6 } as const;
-export const Repetition = { required: 0, optional: 1 } as const;
-export const ConvertedType = { utf8: 0, date: 6, timestampMicros: 10 } as const;
+const PhysicalType = { boolean: 0, int32: 1, int64: 2, double: 5, byteArray: 6 } as const;
+const Repetition = { required: 0, optional: 1 } as const;
+const ConvertedType = { utf8: 0, date: 6, timestampMicros: 10 } as const;
 export const Encoding = { plain: 0, rle: 3, rleDictionary: 8 } as const;
 export const PageType = { data: 0, dictionary: 2 } as const;
 export const CompressionCodec = { zstd: 6 } as const;
