@@ -93,6 +93,26 @@ describe('GA4 connector through syncStream into a local lake', () => {
     expect(await lakeTotals(root)).toEqual({ rows: expected.rows, sessions: expected.sessions, days: 14, first: from, last: to, keys: expected.rows });
   });
 
+  it('frees each page of over 1 MiB once its rows are mapped, and still lands exactly the seed rows', async () => {
+    // Prepare: a year in one chunk, pages of 4,000 rows (about 1.4 MB each as GA4 sends them)
+    const { stream, sandbox } = await connectorSandbox({ pageSize: 4_000, chunkDays: 366 });
+    const { root, store } = await lake();
+    const from = '2025-10-17';
+    const to = '2026-10-15';
+    const expected = seedTotals(from, to);
+    const released = vi.spyOn(ArrayBuffer.prototype, 'transfer');
+
+    // Act
+    const result = await sync(store, stream, to, from);
+
+    // Assess: every full page was released (the last, short one is left to the GC), and nothing was lost
+    expect(expected.rows).toBeGreaterThan(4_000);
+    expect(sandbox.requestCount()).toBe(Math.ceil(expected.rows / 4_000));
+    expect(released.mock.calls.filter(([length]) => length === 0)).toHaveLength(Math.floor(expected.rows / 4_000));
+    expect(result).toMatchObject({ status: 'ok', rows: expected.rows, cursor: to });
+    expect(await lakeTotals(root)).toMatchObject({ rows: expected.rows, sessions: expected.sessions, keys: expected.rows });
+  });
+
   it('re-reads the lookback window and replaces it, then adds exactly the next day', async () => {
     // Prepare: lookbackDays defaults to 3.
     const { stream, config } = await connectorSandbox();
