@@ -26,6 +26,7 @@ const fixture = lakeFixture('kpi-ga4-connector-');
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 /** Σ over the seed data of a window: the rows GA4 reports and their sessions. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StreamDefinition } from '../../core/connector.ts';
 import { eachDay } from '../../core/dates.ts';
 import { SourceError } from '../../core/errors.ts';
@@ -10,7 +10,7 @@ import { LayeredSecretStore, LocalSecretStore } from '../../core/secrets.ts';
 import { syncStream, type StreamSyncResult } from '../../core/sync/sync-stream.ts';
 import { GoogleAdsSourceConfig } from '../../connectors/google-ads/config.ts';
 import { googleAdsConnector } from '../../connectors/google-ads/index.ts';
-import { campaignFactsFor } from '../../connectors/google-ads/sandbox/seed-data.ts';
+import { campaignFactsFor, sandboxCustomers, type SandboxCustomer } from '../../connectors/google-ads/sandbox/seed-data.ts';
 import { rejectsTable } from '../../core/sync/rejects.ts';
 import { GOOGLE_ADS_SANDBOX_ODDITIES, startGoogleAdsSandbox, type GoogleAdsSandboxOptions, type RunningGoogleAdsSandbox } from '../../connectors/google-ads/sandbox/server.ts';
 import { lakeFixture } from '../support/lake-fixture.ts';
@@ -22,6 +22,10 @@ const table = 'ads_google_campaign_daily';
 const customers = ['1234567890', '9876543210'];
 
 const fixture = lakeFixture('kpi-google-ads-connector-');
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 interface Totals { rows: number; impressions: number; clicks: number; spend: number; costMicros: number; conversions: number }
 
@@ -112,6 +116,36 @@ describe('Google Ads connector through syncStream into a local lake', () => {
       "metrics.conversions_value FROM campaign WHERE segments.date BETWEEN '2026-11-06' AND '2026-11-12'",
     );
     expect(await lakeTotals(root)).toEqual({ ...expected, days: 14, first: from, last: to, keys: expected.rows });
+  });
+
+  it('frees a searchStream body of over 1 MiB once every batch is mapped, and still lands exactly the seed rows', async () => {
+    // Prepare: one account with 12 campaigns, a year in one chunk: one body of about 4,000 rows (2–3 MB)
+    const base = sandboxCustomers[0]!;
+    const big: SandboxCustomer = {
+      ...base, campaigns: Array.from({ length: 12 }, (_, i) => ({ ...base.campaigns[i % base.campaigns.length]!, id: String(20_481_000_100 + i), status: 'ENABLED' as const })),
+    };
+    const sandbox = await startGoogleAdsSandbox({ anchorDate, seed: 42, accessToken: 'direct-test-token', customers: [big], historyDays: 400 });
+    fixture.afterTest(sandbox);
+    const config = GoogleAdsSourceConfig.parse({
+      id: 'google', type: 'google_ads', customerIds: [big.id], endpoint: sandbox.url, chunkDays: 366,
+      auth: { type: 'access_token', secret: 'google-ads/token' },
+    });
+    const secrets = new LayeredSecretStore({ 'google-ads/token': JSON.stringify({ access_token: sandbox.accessToken }) }, new LocalSecretStore({ env: {} }));
+    const stream = onlyStream(googleAdsConnector.streams(config, { secrets, log: silentLogger }));
+    const { root, store } = await lake();
+    const from = '2025-11-20';
+    const to = '2026-11-19';
+    const facts = [...eachDay(from, to)].flatMap((day) => campaignFactsFor(day, seed, [big]));
+    const released = vi.spyOn(ArrayBuffer.prototype, 'transfer');
+
+    // Act
+    const result = await sync(store, stream, to, from);
+
+    // Assess
+    expect(facts.length).toBeGreaterThan(3_000);
+    expect(released.mock.calls.filter(([length]) => length === 0)).toHaveLength(1);
+    expect(result).toMatchObject({ status: 'ok', rows: facts.length, cursor: to });
+    expect(await lakeTotals(root)).toMatchObject({ rows: facts.length, keys: facts.length, clicks: facts.reduce((n, f) => n + f.clicks, 0) });
   });
 
   it('re-reads the 14-day lookback and replaces it, then adds exactly the next day', async () => {
