@@ -27,7 +27,8 @@ export const Ga4SourceConfig = SourceBase.extend({
   chunkDays: z.number().int().min(1).max(366).default(30),
   /**
    * The rows a window may hold before it is split in two: the sync keeps a window's rows until its
-   * checkpoint, so this bounds its memory (about 400 bytes a row). A single day is read whole.
+   * checkpoint, so this bounds its memory (as pending Parquet pages, about 125 bytes a row: 31 MB
+   * at the default). A single day is read whole.
    */
   maxRowsPerChunk: z.number().int().min(1).default(250_000),
   /** Stop cleanly (and resume next run) when fewer tokens than this remain in the hourly or daily quota. */
