@@ -38,7 +38,7 @@ export async function writePartition(
   const prefix = partitionPrefix(table, dt);
   const file = encoded(table, rows);
   const key = file ? `${prefix}${sourceId}.parquet` : null;
-  if (key) await store.put(key, file!.body, 'application/vnd.apache.parquet');
+  if (file && key) await store.put(key, file.body, 'application/vnd.apache.parquet');
   return { key, rows: file?.rows ?? 0, bytes: file?.body.byteLength ?? 0, removed: await removeOtherFiles(store, prefix, sourceId, key) };
 }
 
